@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Helpers shared by the VFIO UAPI tests; see vfio_test_util.h.
+ *
+ * Only <linux/vfio.h> and libc are used, so that the same binaries check
+ * both our modules and the kernel's own VFIO stack.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+
+#include "vfio_test_util.h"
+
+#define PCI_DEVICES_DIR "/sys/bus/pci/devices"
+
+/* Reads a sysfs attribute holding one number (e.g. "0x1234"). */
+static int sysfs_read_ulong(const char *dir, const char *attr,
+			    unsigned long *val)
+{
+	char path[PATH_MAX], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*val = strtoul(buf, NULL, 0);
+	return 0;
+}
+
+/* Stores the last component of the symlink @dir/@link in @name. */
+static int sysfs_link_name(const char *dir, const char *link, char *name,
+			   size_t len)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, link);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	snprintf(name, len, "%s", basename(target));
+	return 0;
+}
+
+static int edu_check_bound(const char *dir, const char *bdf,
+			   struct edu_location *loc, char *why,
+			   size_t why_len)
+{
+	char driver[64], group[64];
+	int ret;
+
+	ret = sysfs_link_name(dir, "driver", driver, sizeof(driver));
+	if (ret) {
+		snprintf(why, why_len, "edu %s is not bound to any driver",
+			 bdf);
+		return -ENODEV;
+	}
+	if (strcmp(driver, "vfio-pci")) {
+		snprintf(why, why_len, "edu %s is bound to %s, not vfio-pci",
+			 bdf, driver);
+		return -ENODEV;
+	}
+	ret = sysfs_link_name(dir, "iommu_group", group, sizeof(group));
+	if (ret) {
+		snprintf(why, why_len, "edu %s has no iommu_group (IOMMU off?)",
+			 bdf);
+		return -ENODEV;
+	}
+	snprintf(loc->bdf, sizeof(loc->bdf), "%s", bdf);
+	loc->group_id = atoi(group);
+	return 0;
+}
+
+int edu_find(struct edu_location *loc, char *why, size_t why_len)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	unsigned long vendor, device;
+	int ret = -ENODEV;
+	DIR *d;
+
+	snprintf(why, why_len, "no edu device (%04x:%04x) in %s",
+		 EDU_VENDOR_ID, EDU_DEVICE_ID, PCI_DEVICES_DIR);
+	d = opendir(PCI_DEVICES_DIR);
+	if (!d)
+		return -ENODEV;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", PCI_DEVICES_DIR,
+			 de->d_name);
+		if (sysfs_read_ulong(dir, "vendor", &vendor) ||
+		    sysfs_read_ulong(dir, "device", &device))
+			continue;
+		if (vendor != EDU_VENDOR_ID || device != EDU_DEVICE_ID)
+			continue;
+		ret = edu_check_bound(dir, de->d_name, loc, why, why_len);
+		if (!ret)
+			break;
+	}
+	closedir(d);
+	return ret;
+}
+
+void vfio_session_init(struct vfio_session *s)
+{
+	s->container = -1;
+	s->group = -1;
+	s->device = -1;
+}
+
+int vfio_session_open(struct vfio_session *s, const struct edu_location *loc,
+		      bool with_device, const char **step)
+{
+	char path[64];
+	int ret;
+
+	vfio_session_init(s);
+
+	*step = "open /dev/vfio/vfio";
+	s->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (s->container < 0)
+		goto fail;
+
+	*step = "open the group";
+	snprintf(path, sizeof(path), "/dev/vfio/%d", loc->group_id);
+	s->group = open(path, O_RDWR | O_CLOEXEC);
+	if (s->group < 0)
+		goto fail;
+
+	*step = "VFIO_GROUP_SET_CONTAINER";
+	if (ioctl(s->group, VFIO_GROUP_SET_CONTAINER, &s->container))
+		goto fail;
+
+	*step = "VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU)";
+	if (ioctl(s->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		goto fail;
+
+	if (with_device) {
+		*step = "VFIO_GROUP_GET_DEVICE_FD";
+		s->device = ioctl(s->group, VFIO_GROUP_GET_DEVICE_FD,
+				  loc->bdf);
+		if (s->device < 0)
+			goto fail;
+	}
+	return 0;
+
+fail:
+	ret = -errno;
+	vfio_session_close(s);
+	return ret;
+}
+
+void vfio_session_close(struct vfio_session *s)
+{
+	if (s->device >= 0)
+		close(s->device);
+	if (s->group >= 0)
+		close(s->group);
+	if (s->container >= 0)
+		close(s->container);
+	vfio_session_init(s);
+}
+
+int vfio_region_get_info(int device, uint32_t index,
+			 struct vfio_region_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->index = index;
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, info))
+		return -errno;
+	return 0;
+}
+
+int vfio_region_read(int device, const struct vfio_region_info *info,
+		     uint64_t off, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (off + len > info->size)
+		return -EINVAL;
+	n = pread(device, buf, len, (off_t)(info->offset + off));
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int vfio_region_write(int device, const struct vfio_region_info *info,
+		      uint64_t off, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (off + len > info->size)
+		return -EINVAL;
+	n = pwrite(device, buf, len, (off_t)(info->offset + off));
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+void *vfio_region_mmap(int device, const struct vfio_region_info *info)
+{
+	return mmap(NULL, info->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    device, (off_t)info->offset);
+}
+
+int vfio_pci_enable_master(int device)
+{
+	struct vfio_region_info cfg;
+	uint16_t cmd;
+	int ret;
+
+	ret = vfio_region_get_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
+	if (ret)
+		return ret;
+	ret = vfio_region_read(device, &cfg, PCI_COMMAND, &cmd, sizeof(cmd));
+	if (ret)
+		return ret;
+	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	return vfio_region_write(device, &cfg, PCI_COMMAND, &cmd, sizeof(cmd));
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int edu_dma_wait(volatile void *bar0, unsigned int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (!(edu_read32(bar0, EDU_REG_DMA_CMD) & EDU_DMA_CMD_START))
+			return 0;
+		if (now_ms() > deadline)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
+}
+
+int edu_dma(volatile void *bar0, uint64_t src, uint64_t dst, uint32_t len,
+	    bool to_ram)
+{
+	uint32_t cmd = EDU_DMA_CMD_START;
+	int ret;
+
+	if (len > EDU_DMA_MAX_LEN || src >= EDU_IOVA_LIMIT ||
+	    dst >= EDU_IOVA_LIMIT)
+		return -EINVAL;
+	/* edu ignores register writes while a transfer runs */
+	ret = edu_dma_wait(bar0, EDU_DMA_TIMEOUT_MS);
+	if (ret)
+		return ret;
+	if (to_ram)
+		cmd |= EDU_DMA_CMD_TO_RAM;
+	edu_write32(bar0, EDU_REG_DMA_SRC, (uint32_t)src);
+	edu_write32(bar0, EDU_REG_DMA_DST, (uint32_t)dst);
+	edu_write32(bar0, EDU_REG_DMA_COUNT, len);
+	edu_write32(bar0, EDU_REG_DMA_CMD, cmd);
+	return edu_dma_wait(bar0, EDU_DMA_TIMEOUT_MS);
+}
+
+int vfio_dma_map(int container, void *vaddr, uint64_t iova, uint64_t size,
+		 uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = flags,
+		.vaddr = (uintptr_t)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	if (ioctl(container, VFIO_IOMMU_MAP_DMA, &map))
+		return -errno;
+	return 0;
+}
+
+int vfio_dma_unmap(int container, uint64_t iova, uint64_t size,
+		   uint64_t *unmapped)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+
+	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -errno;
+	if (unmapped)
+		*unmapped = unmap.size;
+	return 0;
+}
+
+static uint8_t pattern_byte(size_t i, unsigned int seed)
+{
+	return (uint8_t)((i * 31 + (i >> 8) + seed * 101 + 7) ^ (seed >> 8));
+}
+
+void fill_pattern(void *buf, size_t len, unsigned int seed)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = pattern_byte(i, seed);
+}
+
+long check_pattern(const void *buf, size_t len, unsigned int seed)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != pattern_byte(i, seed))
+			return (long)i;
+	return -1;
+}

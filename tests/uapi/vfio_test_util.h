@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the VFIO UAPI tests: finding QEMU's edu device,
+ * opening the container/group/device chain, reading and writing regions,
+ * edu's register map and its DMA engine, and type1 DMA mappings.
+ *
+ * Every helper that can fail returns 0 (or a file descriptor) on success
+ * and a negative errno on failure; none of them prints or exits, so the
+ * tests decide whether a failure is a skip or an error.
+ */
+#ifndef VFIO_TEST_UTIL_H
+#define VFIO_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/vfio.h>
+
+/* QEMU's edu device (hw/misc/edu.c) */
+#define EDU_VENDOR_ID		0x1234
+#define EDU_DEVICE_ID		0x11e8
+#define EDU_BAR0_SIZE		0x100000ULL
+
+#define EDU_REG_ID		0x00	/* reads EDU_ID_VALUE */
+#define EDU_REG_LIVENESS	0x04	/* reads back ~(last value written) */
+#define EDU_REG_STATUS		0x20
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_RAISE	0x60	/* sets these irq status bits, raises */
+#define EDU_REG_IRQ_ACK		0x64	/* clears these irq status bits */
+/*
+ * The DMA registers are 64 bits wide, but edu takes 4-byte accesses to
+ * them too (zero-extending writes); every address we use is below 4 GiB,
+ * so 32-bit accesses are all we need, whatever access sizes the QEMU
+ * build lets through.
+ */
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+
+#define EDU_ID_VALUE		0x010000edU
+
+#define EDU_DMA_CMD_START	0x1	/* set to start, clears when done */
+#define EDU_DMA_CMD_TO_RAM	0x2	/* direction: device buffer -> RAM */
+#define EDU_DMA_CMD_IRQ		0x4	/* raise an irq when done */
+
+/* The device-side DMA buffer, as addressed in EDU_REG_DMA_SRC/DST. */
+#define EDU_DMA_BUF_ADDR	0x40000ULL
+/* QEMU 7.2 aborts on a transfer that ends at the buffer's very end. */
+#define EDU_DMA_MAX_LEN		2048U
+/* edu's DMA mask is 28 bits: every IOVA it uses must stay below this. */
+#define EDU_IOVA_LIMIT		(1ULL << 28)
+/* A DMA completes on a 100 ms timer; allow for a slow (TCG) guest. */
+#define EDU_DMA_TIMEOUT_MS	5000U
+
+/*
+ * The 6.1 harness runs a test body even when its FIXTURE_SETUP called
+ * SKIP() (SKIP marks the test passed); each TEST_F body starts with this.
+ */
+#define RETURN_IF_SETUP_SKIPPED() do {		\
+	if (_metadata->skip)			\
+		return;				\
+} while (0)
+
+/* Where the edu device is: its PCI name and its IOMMU group number. */
+struct edu_location {
+	char bdf[256];	/* as a sysfs directory name */
+	int group_id;
+};
+
+/* The three file descriptors of one VFIO user; -1 when not open. */
+struct vfio_session {
+	int container;
+	int group;
+	int device;
+};
+
+/*
+ * edu_find() - locate an edu device bound to vfio-pci.
+ * Returns 0 and fills @loc, or -ENODEV with a human readable reason in
+ * @why (for SKIP()).
+ */
+int edu_find(struct edu_location *loc, char *why, size_t why_len);
+
+void vfio_session_init(struct vfio_session *s);
+/*
+ * vfio_session_open() - container, group, SET_CONTAINER, SET_IOMMU
+ * (TYPE1v2) and, if @with_device, GET_DEVICE_FD for @loc.  On failure the
+ * name of the failing step is stored in @step and everything opened so far
+ * is closed again.
+ */
+int vfio_session_open(struct vfio_session *s, const struct edu_location *loc,
+		      bool with_device, const char **step);
+void vfio_session_close(struct vfio_session *s);
+
+/* Regions of a vfio-pci device */
+int vfio_region_get_info(int device, uint32_t index,
+			 struct vfio_region_info *info);
+int vfio_region_read(int device, const struct vfio_region_info *info,
+		     uint64_t off, void *buf, size_t len);
+int vfio_region_write(int device, const struct vfio_region_info *info,
+		      uint64_t off, const void *buf, size_t len);
+/* Maps the whole region; returns MAP_FAILED and sets errno on failure. */
+void *vfio_region_mmap(int device, const struct vfio_region_info *info);
+/* Sets PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER through the config region. */
+int vfio_pci_enable_master(int device);
+
+/* edu registers (32-bit accesses), through a mapping of BAR0 */
+static inline uint32_t edu_read32(volatile void *bar0, unsigned int reg)
+{
+	return *(volatile uint32_t *)((volatile char *)bar0 + reg);
+}
+
+static inline void edu_write32(volatile void *bar0, unsigned int reg,
+			       uint32_t val)
+{
+	*(volatile uint32_t *)((volatile char *)bar0 + reg) = val;
+}
+
+/* Waits until no DMA runs; -ETIMEDOUT after @timeout_ms. */
+int edu_dma_wait(volatile void *bar0, unsigned int timeout_ms);
+/*
+ * edu_dma() - run one DMA and wait for it.  @to_ram selects device buffer
+ * -> RAM (@src is a device buffer address, @dst an IOVA) or RAM -> device
+ * buffer (@src an IOVA, @dst a device buffer address).  Returns 0,
+ * -ETIMEDOUT if the engine does not finish, or -EINVAL for a length over
+ * EDU_DMA_MAX_LEN or an address edu cannot reach.
+ */
+int edu_dma(volatile void *bar0, uint64_t src, uint64_t dst, uint32_t len,
+	    bool to_ram);
+
+/* type1 DMA mappings on a container */
+int vfio_dma_map(int container, void *vaddr, uint64_t iova, uint64_t size,
+		 uint32_t flags);
+int vfio_dma_unmap(int container, uint64_t iova, uint64_t size,
+		   uint64_t *unmapped);
+
+/* A byte pattern that differs for every @seed and every offset. */
+void fill_pattern(void *buf, size_t len, unsigned int seed);
+/* Returns the offset of the first byte not matching, or -1. */
+long check_pattern(const void *buf, size_t len, unsigned int seed);
+
+#endif /* VFIO_TEST_UTIL_H */
