@@ -98,7 +98,7 @@ struct vfio_device {
 	struct list_head group_entry;
 	refcount_t users;
 	struct completion users_gone;
-	struct mutex open_lock;
+	struct mutex open_lock;	/* open_count, kvm; after group_lock */
 	unsigned int open_count;
 	struct kvm *kvm;
 };

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make-initramfs.sh <mode> <kernel release> <tests dir> <work dir> <output>
+#
+# Build the testbed guest's initramfs (cpio newc, gzip) from scratch in
+# <work dir>/root: busybox-static with its applet links, guest-init.sh as
+# /init, the kernel modules of <mode> (see resolve-modules.sh), and the
+# programs to run: every executable *_test in <tests dir> (modes ours and
+# reference) or the tests/examples programs built there (mode demo).
+set -euo pipefail
+
+mode=$1
+release=$2
+tests=$3
+work=$4
+output=$5
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+test_timeout=${TESTBED_TEST_TIMEOUT:-300}
+
+die() {
+	echo "make-initramfs: $*" >&2
+	exit 1
+}
+
+busybox=$(command -v busybox) || die "busybox not found (install busybox-static)"
+file -L "$busybox" | grep -q 'statically linked' ||
+	die "$busybox is not static (install busybox-static)"
+
+fs=$work/root
+rm -rf "$fs"
+mkdir -p "$fs"/{bin,dev,proc,sys,tmp,etc,tests,examples,lib/modules/testbed}
+
+cp "$busybox" "$fs/bin/busybox"
+for applet in $("$fs/bin/busybox" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$fs/bin/$applet"
+done
+install -m 0755 "$here/guest-init.sh" "$fs/init"
+
+# Modules: copy (decompressing if needed) in load order.
+module_mode=$mode
+[ "$mode" = demo ] && module_mode=ours
+"$here/resolve-modules.sh" "$module_mode" "$release" "$root" \
+	>"$work/modules.list" || die "cannot resolve the $module_mode modules"
+names=()
+while read -r path; do
+	base=${path##*/}
+	case $base in
+	*.ko.xz)
+		base=${base%.xz}
+		xz -dc "$path" >"$fs/lib/modules/testbed/$base" ;;
+	*.ko.zst)
+		base=${base%.zst}
+		zstd -q -dc "$path" >"$fs/lib/modules/testbed/$base" ;;
+	*.ko.gz)
+		base=${base%.gz}
+		gzip -dc "$path" >"$fs/lib/modules/testbed/$base" ;;
+	*.ko)
+		cp "$path" "$fs/lib/modules/testbed/$base" ;;
+	*)
+		die "unexpected module file $path" ;;
+	esac
+	names+=("$base")
+done <"$work/modules.list"
+[ ${#names[@]} -gt 0 ] || die "no modules resolved"
+
+# Programs.
+if [ "$mode" = demo ]; then
+	for src in "$root"/tests/examples/*.c; do
+		[ -e "$src" ] || continue
+		name=$(basename "$src" .c)
+		[ -x "$tests/$name" ] || continue
+		install -m 0755 "$tests/$name" "$fs/examples/$name"
+	done
+	[ -n "$(ls "$fs/examples")" ] ||
+		die "no tests/examples program found in $tests (run 'make tests')"
+else
+	[ -d "$tests" ] || die "no test directory $tests (run 'make tests')"
+	while read -r prog; do
+		name=${prog##*/}
+		[ ! -e "$fs/tests/$name" ] ||
+			die "two test programs named $name under $tests"
+		install -m 0755 "$prog" "$fs/tests/$name"
+	done < <(find "$tests" -type f -name '*_test' -perm -u+x | sort)
+	[ -n "$(ls "$fs/tests")" ] ||
+		echo "make-initramfs: warning: no *_test program in $tests" >&2
+fi
+
+cat >"$fs/etc/testbed.conf" <<EOF
+TESTBED_MODE=$mode
+TESTBED_TEST_TIMEOUT=$test_timeout
+TESTBED_MODULES="${names[*]}"
+EOF
+
+(cd "$fs" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$output"
