@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Ioctls of /dev/vfio/<id>: status, container membership and device fds.
+ *
+ * Each ioctl validates its argument before touching any state and takes
+ * group->group_lock for the whole state change, so a concurrent ioctl on
+ * the same group sees either the old or the new state.  Errnos are those of
+ * Linux 6.1:
+ *   GET_STATUS:      -EFAULT, -EINVAL (argsz), -ENODEV (group removed)
+ *   SET_CONTAINER:   -EFAULT, -EBADF, -EINVAL (already set, not a
+ *                    container), -ENODEV, the DMA-ownership claim's errno
+ *                    (-EPERM: a kernel driver owns DMA, the group is not
+ *                    viable), the backend's attach errno
+ *   UNSET_CONTAINER: -EINVAL (no container), -EBUSY (device files open)
+ *   GET_DEVICE_FD:   -EFAULT, -ENODEV (no such device), the driver's match
+ *                    errno, -EINVAL (no container or no IOMMU backend set)
+ *
+ * Sizes: only the first offsetofend(..., flags) bytes of vfio_group_status
+ * are read and written, whatever argsz says beyond the minimum; the device
+ * name is bounded by strndup_user() to PAGE_SIZE bytes including its NUL.
+ */
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/vfio.h>
+
+#include "vfio_core_priv.h"
+
+static int vfio_group_get_status(struct vfio_group *group,
+				 struct vfio_group_status __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_group_status, flags);
+	struct vfio_group_status status;
+	int ret = 0;
+
+	if (copy_from_user(&status, arg, minsz))
+		return -EFAULT;
+	if (status.argsz < minsz)
+		return -EINVAL;
+
+	/* flags is output only; 6.1 ignores what user space passed in. */
+	status.flags = 0;
+
+	mutex_lock(&group->group_lock);
+	if (!group->iommu_group)
+		ret = -ENODEV;
+	else if (group->container)
+		status.flags = VFIO_GROUP_FLAGS_VIABLE |
+			       VFIO_GROUP_FLAGS_CONTAINER_SET;
+	else if (!iommu_group_dma_owner_claimed(group->iommu_group))
+		status.flags = VFIO_GROUP_FLAGS_VIABLE;
+	mutex_unlock(&group->group_lock);
+	if (ret)
+		return ret;
+
+	if (copy_to_user(arg, &status, minsz))
+		return -EFAULT;
+	return 0;
+}
+
+static int vfio_group_set_container(struct vfio_group *group,
+				    int __user *arg)
+{
+	struct vfio_container *container;
+	bool not_viable = false;
+	struct fd f;
+	int ret;
+	int fd;
+
+	if (get_user(fd, arg))
+		return -EFAULT;
+
+	f = fdget(fd);
+	if (!f.file)
+		return -EBADF;
+
+	mutex_lock(&group->group_lock);
+	if (group->container) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (!group->iommu_group) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	container = vfio_container_from_file(f.file);
+	if (!container) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+
+	ret = iommu_group_claim_dma_owner(group->iommu_group, group);
+	if (ret) {
+		not_viable = true;
+		goto unlock;
+	}
+	ret = vfio_container_attach_group(container, group);
+	if (ret)
+		goto release_owner;
+	mutex_unlock(&group->group_lock);
+	fdput(f);
+	return 0;
+
+release_owner:
+	iommu_group_release_dma_owner(group->iommu_group);
+unlock:
+	mutex_unlock(&group->group_lock);
+	fdput(f);
+	if (not_viable)
+		vfio_group_report_not_viable(group, ret);
+	return ret;
+}
+
+static int vfio_group_unset_container(struct vfio_group *group)
+{
+	int ret = 0;
+
+	mutex_lock(&group->group_lock);
+	if (!group->container)
+		ret = -EINVAL;
+	else if (group->device_opens)
+		ret = -EBUSY;
+	else
+		vfio_group_leave_container(group);
+	mutex_unlock(&group->group_lock);
+	return ret;
+}
+
+/*
+ * Find the device @name names and take a users reference on it.  A
+ * driver's match() may veto the whole lookup with an errno.
+ */
+static struct vfio_device *vfio_group_find_device(struct vfio_group *group,
+						  const char *name)
+{
+	struct vfio_device *found = ERR_PTR(-ENODEV);
+	struct vfio_device *vdev;
+	int match;
+
+	mutex_lock(&group->device_lock);
+	list_for_each_entry(vdev, &group->device_list, group_entry) {
+		if (vdev->ops->match)
+			match = vdev->ops->match(vdev, name);
+		else
+			match = !strcmp(dev_name(vdev->dev), name);
+		if (match < 0) {
+			found = ERR_PTR(match);
+			break;
+		}
+		if (match && refcount_inc_not_zero(&vdev->users)) {
+			found = vdev;
+			break;
+		}
+	}
+	mutex_unlock(&group->device_lock);
+	return found;
+}
+
+static int vfio_group_get_device_fd(struct vfio_group *group,
+				    const char __user *arg)
+{
+	struct vfio_device *vdev;
+	char *name;
+	int ret;
+
+	name = strndup_user(arg, PAGE_SIZE);
+	if (IS_ERR(name))
+		return PTR_ERR(name);
+
+	vdev = vfio_group_find_device(group, name);
+	kfree(name);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+
+	ret = vfio_device_open_fd(group, vdev);
+	if (ret < 0)
+		vfio_device_put_users(vdev);
+	return ret;
+}
+
+/**
+ * vfio_group_ioctl() - unlocked_ioctl of /dev/vfio/<id>
+ * @file: the group file
+ * @cmd: the ioctl
+ * @arg: its argument
+ *
+ * Return: >= 0 on success (a file descriptor for GET_DEVICE_FD), else a
+ * negative errno; -ENOTTY for an unknown ioctl.
+ */
+long vfio_group_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vfio_group *group = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case VFIO_GROUP_GET_STATUS:
+		return vfio_group_get_status(group, uarg);
+	case VFIO_GROUP_SET_CONTAINER:
+		return vfio_group_set_container(group, uarg);
+	case VFIO_GROUP_UNSET_CONTAINER:
+		return vfio_group_unset_container(group);
+	case VFIO_GROUP_GET_DEVICE_FD:
+		return vfio_group_get_device_fd(group, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
