@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci: open/close of a device, function reset and the memory-enable
+ * lock.
+ *
+ * Invariants: between open_device() and close_device() the function is
+ * enabled (pci_enable_device), vconfig and the permission tables exist
+ * and saved_state holds the config space as it was before the user got
+ * the device.  close_device() never fails: whatever the user left
+ * behind (interrupts, eventfds, bus mastering, BAR mappings) is undone
+ * and the saved state is written back.
+ */
+#include <linux/pci.h>
+
+#include "vfio_pci_priv.h"
+
+/**
+ * vpci_memory_enabled() - does the user see memory decoding enabled
+ * @vp: an open device
+ *
+ * Return: the memory-enable bit of the virtual command register.
+ * Caller holds memory_lock (read or write).
+ */
+bool vpci_memory_enabled(struct vfio_pci_dev *vp)
+{
+	lockdep_assert_held(&vp->memory_lock);
+	return le16_to_cpup((__le16 *)&vp->vconfig[PCI_COMMAND]) &
+		PCI_COMMAND_MEMORY;
+}
+
+/**
+ * vpci_memory_lock_and_enable() - make the kernel's own BAR accesses work
+ * @vp: an open device
+ *
+ * Takes memory_lock for writing and turns memory decoding on in the
+ * hardware if it is off, for instance around MSI-X table updates.
+ *
+ * Return: the command register to give vpci_memory_unlock_and_restore().
+ */
+u16 vpci_memory_lock_and_enable(struct vfio_pci_dev *vp)
+{
+	u16 cmd;
+
+	down_write(&vp->memory_lock);
+	pci_read_config_word(vp->pdev, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(vp->pdev, PCI_COMMAND,
+				      cmd | PCI_COMMAND_MEMORY);
+	return cmd;
+}
+
+/**
+ * vpci_memory_unlock_and_restore() - undo vpci_memory_lock_and_enable()
+ * @vp: an open device
+ * @cmd: the value vpci_memory_lock_and_enable() returned
+ */
+void vpci_memory_unlock_and_restore(struct vfio_pci_dev *vp, u16 cmd)
+{
+	pci_write_config_word(vp->pdev, PCI_COMMAND, cmd);
+	up_write(&vp->memory_lock);
+}
+
+/**
+ * vpci_reset() - VFIO_DEVICE_RESET: reset the function, keep its config
+ * @vp: an open device
+ *
+ * pci_try_reset_function() saves and restores the config space around
+ * the reset.  BAR mappings are zapped and memory_lock held for writing
+ * so that nothing touches the BARs meanwhile.
+ *
+ * Return: 0, -EINVAL without a working reset method, or the error of
+ * the reset (-EAGAIN if the device lock is contended).
+ */
+int vpci_reset(struct vfio_pci_dev *vp)
+{
+	int ret;
+
+	if (!vp->reset_works)
+		return -EINVAL;
+
+	vpci_zap_and_lock_memory(vp);
+	ret = pci_try_reset_function(vp->pdev);
+	up_write(&vp->memory_lock);
+	return ret;
+}
+
+/* DisINTx is ours to use when the device supports PCI 2.3 masking. */
+static void vpci_intx_setup(struct vfio_pci_dev *vp)
+{
+	struct pci_dev *pdev = vp->pdev;
+	u16 cmd;
+
+	vp->pci_2_3 = !vpci_nointxmask && pci_intx_mask_supported(pdev);
+	pci_read_config_word(pdev, PCI_COMMAND, &cmd);
+	if (vp->pci_2_3 && (cmd & PCI_COMMAND_INTX_DISABLE))
+		pci_write_config_word(pdev, PCI_COMMAND,
+				      cmd & ~PCI_COMMAND_INTX_DISABLE);
+}
+
+int vpci_open_device(struct vfio_device *vdev)
+{
+	struct vfio_pci_dev *vp = to_vpci(vdev);
+	struct pci_dev *pdev = vp->pdev;
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		return ret;
+
+	/* A reset at open hands the user a clean device, when possible. */
+	ret = pci_try_reset_function(pdev);
+	if (ret == -EAGAIN)
+		goto err_disable;
+	vp->reset_works = !ret;
+
+	pci_save_state(pdev);
+	vp->saved_state = pci_store_saved_state(pdev);
+	if (!vp->saved_state)
+		pci_dbg(pdev, "cannot store the config space to restore at close\n");
+
+	vpci_intx_setup(vp);
+
+	ret = vpci_config_init(vp);
+	if (ret)
+		goto err_free_state;
+
+	vpci_bar_mmap_probe(vp);
+	vp->virq_disabled = false;
+	vp->irq_type = VPCI_IRQ_NONE;
+	return 0;
+
+err_free_state:
+	kfree(vp->saved_state);
+	vp->saved_state = NULL;
+err_disable:
+	pci_disable_device(pdev);
+	return ret;
+}
+
+void vpci_close_device(struct vfio_device *vdev)
+{
+	struct vfio_pci_dev *vp = to_vpci(vdev);
+	struct pci_dev *pdev = vp->pdev;
+
+	/* No more DMA, then no more interrupts. */
+	pci_clear_master(pdev);
+	vpci_irqs_teardown(vp);
+
+	/* Mask INTx and stop decoding while the device is reset. */
+	pci_write_config_word(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
+	if (vp->reset_works && pci_dev_trylock(pdev)) {
+		__pci_reset_function_locked(pdev);
+		pci_dev_unlock(pdev);
+	}
+
+	if (vp->saved_state) {
+		if (pci_load_and_free_saved_state(pdev, &vp->saved_state))
+			pci_info(pdev, "cannot reload the config space saved at open\n");
+		else
+			pci_restore_state(pdev);
+	}
+
+	vpci_bars_release(vp);
+	vpci_bar_mmap_release(vp);
+	pci_disable_device(pdev);
+	vpci_config_free(vp);
+	vp->virq_disabled = false;
+}

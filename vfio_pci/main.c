@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci: the pci_driver, its module parameters and probe/remove.
+ *
+ * The driver matches nothing by itself: devices reach it through
+ * driver_override, new_id or the ids= parameter.  probe() embeds a
+ * struct vfio_device in a struct vfio_pci_dev and registers it with the
+ * vfio core; remove() unregisters it, which waits until user space has
+ * closed every file of the device.
+ */
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "vfio_pci_priv.h"
+
+static char ids[1024] __initdata;
+module_param_string(ids, ids, sizeof(ids), 0);
+MODULE_PARM_DESC(ids, "Initial PCI IDs to add to the vfio driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
+
+bool vpci_nointxmask;
+module_param_named(nointxmask, vpci_nointxmask, bool, 0644);
+MODULE_PARM_DESC(nointxmask, "Disable support for PCI 2.3 style INTx masking.  If this resolves problems for specific devices, report lspci -vvvxxx to linux-pci@vger.kernel.org so the device can be fixed automatically via the broken_intx_masking flag.");
+
+bool vpci_disable_vga;
+module_param_named(disable_vga, vpci_disable_vga, bool, 0444);
+MODULE_PARM_DESC(disable_vga, "Disable VGA resource access through vfio-pci");
+
+/* Idle devices are never put in D3hot by this driver: they stay in D0. */
+static bool disable_idle_d3;
+module_param(disable_idle_d3, bool, 0644);
+MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices (this driver always keeps them in D0)");
+
+static void vpci_request(struct vfio_device *vdev, unsigned int count)
+{
+	struct vfio_pci_dev *vp = to_vpci(vdev);
+
+	mutex_lock(&vp->igate);
+	if (vp->req_trigger) {
+		if (!(count % 10))
+			pci_notice_ratelimited(vp->pdev,
+					       "asking user space to release the device (#%u)\n",
+					       count);
+		eventfd_signal(vp->req_trigger, 1);
+	} else if (count == 0) {
+		pci_notice(vp->pdev,
+			   "no request eventfd set: unbind waits until user space closes the device\n");
+	}
+	mutex_unlock(&vp->igate);
+}
+
+static const struct vfio_device_ops vpci_ops = {
+	.name = "vfio-pci",
+	.open_device = vpci_open_device,
+	.close_device = vpci_close_device,
+	.read = vpci_read,
+	.write = vpci_write,
+	.ioctl = vpci_ioctl,
+	.mmap = vpci_mmap,
+	.request = vpci_request,
+};
+
+static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct iommu_group *group;
+	struct vfio_pci_dev *vp;
+	int ret;
+
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return -EINVAL;
+
+	group = iommu_group_get(&pdev->dev);
+	if (!group) {
+		pci_warn(pdev, "no IOMMU group: refusing to bind to vfio-pci\n");
+		return -EINVAL;
+	}
+	iommu_group_put(group);
+
+	vp = kzalloc(sizeof(*vp), GFP_KERNEL);
+	if (!vp)
+		return -ENOMEM;
+
+	vp->pdev = pdev;
+	vp->irq_type = VPCI_IRQ_NONE;
+	vp->msix_bar = -1;
+	vp->has_vga = !vpci_disable_vga &&
+		      (pdev->class >> 8) == PCI_CLASS_DISPLAY_VGA;
+	mutex_init(&vp->igate);
+	init_rwsem(&vp->memory_lock);
+	mutex_init(&vp->bar_lock);
+	mutex_init(&vp->vma_lock);
+	INIT_LIST_HEAD(&vp->vma_list);
+	spin_lock_init(&vp->irqlock);
+	vfio_init_device(&vp->vdev, &pdev->dev, &vpci_ops);
+	dev_set_drvdata(&pdev->dev, vp);
+
+	ret = vfio_register_group_dev(&vp->vdev);
+	if (ret)
+		goto err_uninit;
+	return 0;
+
+err_uninit:
+	dev_set_drvdata(&pdev->dev, NULL);
+	vfio_uninit_device(&vp->vdev);
+	mutex_destroy(&vp->vma_lock);
+	mutex_destroy(&vp->bar_lock);
+	mutex_destroy(&vp->igate);
+	kfree(vp);
+	return ret;
+}
+
+static void vpci_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_dev *vp = dev_get_drvdata(&pdev->dev);
+
+	vfio_unregister_group_dev(&vp->vdev);
+	dev_set_drvdata(&pdev->dev, NULL);
+	vfio_uninit_device(&vp->vdev);
+	mutex_destroy(&vp->vma_lock);
+	mutex_destroy(&vp->bar_lock);
+	mutex_destroy(&vp->igate);
+	kfree(vp);
+}
+
+static pci_ers_result_t vpci_error_detected(struct pci_dev *pdev,
+					    pci_channel_state_t state)
+{
+	struct vfio_pci_dev *vp = dev_get_drvdata(&pdev->dev);
+
+	mutex_lock(&vp->igate);
+	if (vp->err_trigger)
+		eventfd_signal(vp->err_trigger, 1);
+	mutex_unlock(&vp->igate);
+
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers vpci_err_handlers = {
+	.error_detected = vpci_error_detected,
+};
+
+static const struct pci_device_id vpci_table[] = {
+	/* Only devices given to us with driver_override */
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, vpci_table);
+
+static struct pci_driver vpci_driver = {
+	.name = "vfio-pci",
+	.id_table = vpci_table,
+	.probe = vpci_probe,
+	.remove = vpci_remove,
+	.err_handler = &vpci_err_handlers,
+	.driver_managed_dma = true,
+};
+
+/* Add one "vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]". */
+static void __init vpci_add_id(const char *id)
+{
+	unsigned int vendor, device, subvendor = PCI_ANY_ID,
+		subdevice = PCI_ANY_ID, class = 0, class_mask = 0;
+	int fields, ret;
+
+	fields = sscanf(id, "%x:%x:%x:%x:%x:%x", &vendor, &device,
+			&subvendor, &subdevice, &class, &class_mask);
+	if (fields < 2) {
+		pr_warn("vfio-pci: ignoring invalid id string \"%s\"\n", id);
+		return;
+	}
+
+	ret = pci_add_dynid(&vpci_driver, vendor, device, subvendor,
+			    subdevice, class, class_mask, 0);
+	if (ret)
+		pr_warn("vfio-pci: cannot add id %04x:%04x[%04x:%04x] class %#08x/%08x: %d\n",
+			vendor, device, subvendor, subdevice, class,
+			class_mask, ret);
+	else
+		pr_info("vfio-pci: added [%04x:%04x[%04x:%04x]] class %#08x/%08x\n",
+			vendor, device, subvendor, subdevice, class,
+			class_mask);
+}
+
+static void __init vpci_add_ids(void)
+{
+	char *p = ids, *id;
+
+	while ((id = strsep(&p, ","))) {
+		if (*id)
+			vpci_add_id(id);
+	}
+}
+
+static int __init vpci_init(void)
+{
+	int ret;
+
+	ret = pci_register_driver(&vpci_driver);
+	if (ret)
+		return ret;
+
+	vpci_add_ids();
+	return 0;
+}
+
+static void __exit vpci_exit(void)
+{
+	pci_unregister_driver(&vpci_driver);
+}
+
+module_init(vpci_init);
+module_exit(vpci_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VFIO driver for PCI devices (out-of-tree replacement)");

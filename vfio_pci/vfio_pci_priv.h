@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Private state of vfio-pci.ko, shared by its files and nobody else.
+ *
+ * Locks of one device, in the order they nest:
+ *   vfio_device::open_lock (held by the core around open/close_device)
+ *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
+ *                               and the virtual config space (vconfig)
+ *   mm->mmap_lock               of a process mapping a BAR (see mmap.c)
+ *   vfio_pci_dev::vma_lock      vma_list: the BAR mappings of the device
+ *   vfio_pci_dev::memory_lock   rwsem: readers access BARs, writers change
+ *                               the memory/IO enable bits of the command
+ *                               register or reset the device
+ *   vfio_pci_dev::bar_lock      barmap[] setup on first use (also taken
+ *                               by mmap() under mmap_lock, alone)
+ *   eventfd wait queue lock     of the INTx unmask eventfd (unmask_fd.c)
+ *   vfio_pci_dev::irqlock       spinlock, INTx mask state (hard irq context)
+ * User memory is never accessed with memory_lock held (a fault on our own
+ * BAR mapping would take vma_lock).
+ */
+#ifndef VFIO_PCI_PRIV_H
+#define VFIO_PCI_PRIV_H
+
+#include <linux/eventfd.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <uapi/linux/vfio.h>
+
+#include "vfio_device_api.h"
+
+/* Region offsets as user space sees them: index in the bits above 40. */
+#define VPCI_OFFSET_SHIFT	40
+#define VPCI_OFFSET_MASK	((1ULL << VPCI_OFFSET_SHIFT) - 1)
+#define VPCI_INDEX_TO_OFFSET(i)	((u64)(i) << VPCI_OFFSET_SHIFT)
+#define VPCI_OFFSET_TO_INDEX(o)	((o) >> VPCI_OFFSET_SHIFT)
+
+/* irq_type value while no interrupt mode is active */
+#define VPCI_IRQ_NONE		VFIO_PCI_NUM_IRQS
+
+struct vpci_unmask_fd;
+
+/**
+ * struct vpci_irq_ctx - one interrupt vector handed to user space
+ * @trigger: eventfd signalled when the vector fires, or NULL
+ * @name: name given to request_irq(), owned
+ * @masked: INTx only: the line is masked (by the handler or the user)
+ */
+struct vpci_irq_ctx {
+	struct eventfd_ctx *trigger;
+	char *name;
+	bool masked;
+};
+
+/**
+ * struct vpci_cfg_perm - per-byte access rules of the config space
+ * @virt: bits of each byte read from and written to vconfig
+ * @write: bits of each byte the user may change; a writable bit that is
+ *         not virtual goes to the hardware, anything else is dropped
+ */
+struct vpci_cfg_perm {
+	u8 *virt;
+	u8 *write;
+};
+
+/**
+ * struct vfio_pci_dev - one PCI function bound to vfio-pci
+ * @vdev: what the vfio core sees; must stay the first member
+ * @pdev: the PCI function
+ * @igate: see the lock order at the top of this file
+ * @memory_lock: see the lock order at the top of this file
+ * @bar_lock: see the lock order at the top of this file
+ * @irqlock: see the lock order at the top of this file
+ * @vma_lock: see the lock order at the top of this file
+ * @vma_list: struct vpci_mmap_vma of every user mapping (vma_lock)
+ * @barmap: kernel mapping of each BAR, set on first use (bar_lock)
+ * @bar_mmap_ok: the BAR may be mmapped by user space
+ * @bar_tail: reservation of the rest of the page of a sub-page BAR
+ * @bar_tail_held: @bar_tail is reserved
+ * @msix_bar: BAR that holds the MSI-X table, or -1
+ * @msix_offset: offset of the MSI-X table in @msix_bar
+ * @msix_size: length of the MSI-X table in bytes
+ * @vconfig: virtual config space, pdev->cfg_size bytes (igate)
+ * @perm: per-byte rules applied to @vconfig and the hardware
+ * @bar_flags: read-only low bits of each virtual BAR register
+ * @saved_state: config space saved at open, restored at close
+ * @reset_works: a function reset succeeded at open
+ * @has_vga: VGA-class device whose legacy ranges are offered
+ * @pci_2_3: INTx can be masked at the device (PCI 2.3 DisINTx)
+ * @virq_disabled: the user set DisINTx in the virtual command register
+ * @irq_type: VFIO_PCI_*_IRQ_INDEX in use, or VPCI_IRQ_NONE (igate)
+ * @ctx: one context per vector of @irq_type (igate)
+ * @num_ctx: number of entries in @ctx (igate)
+ * @err_trigger: eventfd for VFIO_PCI_ERR_IRQ_INDEX (igate)
+ * @req_trigger: eventfd for VFIO_PCI_REQ_IRQ_INDEX (igate)
+ * @unmask_fd: eventfd that unmasks INTx, in INTx mode only (igate)
+ */
+struct vfio_pci_dev {
+	struct vfio_device vdev;
+	struct pci_dev *pdev;
+
+	struct mutex igate;		/* irq state and vconfig */
+	struct rw_semaphore memory_lock;	/* BAR access vs. decoding */
+	struct mutex bar_lock;		/* barmap[] setup */
+	struct mutex vma_lock;		/* vma_list */
+	spinlock_t irqlock;		/* INTx mask state */
+
+	struct list_head vma_list;
+	void __iomem *barmap[PCI_STD_NUM_BARS];
+	bool bar_mmap_ok[PCI_STD_NUM_BARS];
+	struct resource bar_tail[PCI_STD_NUM_BARS];
+	bool bar_tail_held[PCI_STD_NUM_BARS];
+	int msix_bar;
+	u32 msix_offset;
+	u32 msix_size;
+
+	u8 *vconfig;
+	struct vpci_cfg_perm perm;
+	u32 bar_flags[PCI_STD_NUM_BARS];
+	struct pci_saved_state *saved_state;
+	bool reset_works;
+	bool has_vga;
+	bool pci_2_3;
+	bool virq_disabled;
+
+	int irq_type;
+	struct vpci_irq_ctx *ctx;
+	int num_ctx;
+	struct eventfd_ctx *err_trigger;
+	struct eventfd_ctx *req_trigger;
+	struct vpci_unmask_fd *unmask_fd;
+};
+
+static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct vfio_pci_dev, vdev);
+}
+
+extern bool vpci_nointxmask;
+extern bool vpci_disable_vga;
+
+/* device.c */
+int vpci_open_device(struct vfio_device *vdev);
+void vpci_close_device(struct vfio_device *vdev);
+int vpci_reset(struct vfio_pci_dev *vp);
+u16 vpci_memory_lock_and_enable(struct vfio_pci_dev *vp);
+void vpci_memory_unlock_and_restore(struct vfio_pci_dev *vp, u16 cmd);
+bool vpci_memory_enabled(struct vfio_pci_dev *vp);
+
+/* ioctl.c */
+long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
+		unsigned long arg);
+
+/* rdwr.c */
+ssize_t vpci_read(struct vfio_device *vdev, char __user *buf,
+		  size_t count, loff_t *ppos);
+ssize_t vpci_write(struct vfio_device *vdev, const char __user *buf,
+		   size_t count, loff_t *ppos);
+int vpci_bar_map(struct vfio_pci_dev *vp, int bar);
+void vpci_bars_release(struct vfio_pci_dev *vp);
+void vpci_bar_mmap_probe(struct vfio_pci_dev *vp);
+void vpci_bar_mmap_release(struct vfio_pci_dev *vp);
+ssize_t vpci_io_rw(struct vfio_pci_dev *vp, void __iomem *io,
+		   char __user *buf, loff_t pos, size_t count,
+		   loff_t x_start, loff_t x_end, bool test_mem, bool iswrite);
+
+/* vga.c */
+ssize_t vpci_vga_rw(struct vfio_pci_dev *vp, char __user *buf, size_t count,
+		    loff_t *ppos, bool iswrite);
+
+/* mmap.c */
+int vpci_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
+void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp);
+
+/* config.c */
+int vpci_config_init(struct vfio_pci_dev *vp);
+void vpci_config_free(struct vfio_pci_dev *vp);
+ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
+		       size_t count, loff_t pos, bool iswrite);
+
+/* config_perm.c */
+int vpci_perm_build(struct vfio_pci_dev *vp);
+void vpci_perm_free(struct vfio_pci_dev *vp);
+
+/* intx.c */
+void vpci_intx_signal(struct vfio_pci_dev *vp);
+bool vpci_intx_unmask_hw(struct vfio_pci_dev *vp);
+void vpci_intx_mask(struct vfio_pci_dev *vp);
+void vpci_intx_unmask(struct vfio_pci_dev *vp);
+int vpci_set_intx_mask(struct vfio_pci_dev *vp, unsigned int start,
+		       unsigned int count, u32 flags, void *data);
+int vpci_set_intx_unmask(struct vfio_pci_dev *vp, unsigned int start,
+			 unsigned int count, u32 flags, void *data);
+int vpci_set_intx_trigger(struct vfio_pci_dev *vp, unsigned int start,
+			  unsigned int count, u32 flags, void *data);
+void vpci_intx_disable(struct vfio_pci_dev *vp);
+
+/* unmask_fd.c */
+int vpci_unmask_fd_enable(struct vfio_pci_dev *vp, int fd);
+void vpci_unmask_fd_disable(struct vfio_pci_dev *vp);
+void vpci_unmask_fd_flush(struct vfio_pci_dev *vp);
+
+/* msi.c */
+int vpci_set_msi_trigger(struct vfio_pci_dev *vp, unsigned int index,
+			 unsigned int start, unsigned int count, u32 flags,
+			 void *data);
+void vpci_msi_disable(struct vfio_pci_dev *vp, bool msix);
+
+/* irq_ctl.c */
+int vpci_irq_count(struct vfio_pci_dev *vp, unsigned int index);
+int vpci_set_irqs(struct vfio_pci_dev *vp, u32 flags, unsigned int index,
+		  unsigned int start, unsigned int count, void *data);
+long vpci_set_irqs_ioctl(struct vfio_pci_dev *vp, void __user *arg);
+void vpci_irqs_teardown(struct vfio_pci_dev *vp);
+
+#endif /* VFIO_PCI_PRIV_H */
