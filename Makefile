@@ -2,29 +2,103 @@
 #
 # Out-of-tree build of vfio.ko, vfio_iommu_type1.ko and vfio-pci.ko.
 #   make                  build the modules for Debian's stock kernel
-#   make KVER=<release>   build for another installed kernel
+#   make KVER=<release>   build for another installed Debian kernel
+#                         (/usr/src/linux-headers-<release>); KVER=debug is
+#                         the cached debug kernel (scripts/debug-kernel.sh)
 #   make KDIR=<dir>       build against any kernel build tree
+#   make all-kernels      build for every installed Debian kernel with
+#                         headers, and for the debug kernel if it is cached
 #   make tests            build the test programs into build/tests
-#   make check            the whole suite: build, then boot the QEMU
-#                         testbed with our modules and with the in-tree ones
-#   make check-quick      the same, for now
+#   make check            the whole suite, every tier: stock 6.1 and the
+#                         backports kernels (ours + reference), then the
+#                         debug kernel (ours + KUnit, KASAN, lockdep,
+#                         kmemleak); builds the debug kernel if needed
+#   make check-quick      the Debian-kernel tiers only (no debug kernel)
 #   make demo             boot the testbed and run the edu DMA example
 #   make lint             checkpatch.pl --strict, sparse, shellcheck
 #   make clean            remove build output, including build/
-# The kbuild side of the build is in ./Kbuild; the testbed is described in
+#
+# kbuild writes its objects next to the sources of M=, so each kernel gets
+# its own copy of the module sources: build/kernel-<release>/ (BUILDDIR).
+# Only changed files are copied, so rebuilds stay incremental.  When
+# BUILDDIR is this tree itself (dkms builds in its own copy) nothing is
+# copied.  scripts/conftest.sh, when present, probes the kernel's API and
+# writes <BUILDDIR>/include/generated/vfio_compat_conftest.h before kbuild
+# runs.  The kbuild side is ./Kbuild; the testbed is described in
 # Documentation/testing.rst.
 
-KVER ?= $(shell $(CURDIR)/scripts/kernel-release.sh)
-KDIR ?= /usr/src/linux-headers-$(KVER)
-W ?= 1
-TESTS_OUT := $(CURDIR)/build/tests
+SRC := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
-.PHONY: all modules tests examples check check-quick demo lint clean
+ifeq ($(KVER),debug)
+KDIR := $(shell $(SRC)/scripts/debug-kernel.sh)
+endif
+ifeq ($(origin KDIR),undefined)
+KVER ?= $(shell $(SRC)/scripts/kernel-release.sh)
+KDIR := /usr/src/linux-headers-$(KVER)
+endif
+
+# The release the modules are built for, as their vermagic will say it:
+# UTS_RELEASE of the tree.  (Debian's 6.1 headers answer `make
+# kernelrelease` with the upstream 6.1.x, not 6.1.0-N-amd64.)  Computed on
+# first use only, so that `make clean` or `make tests` need no kernel.
+UTS_SED := s/.*UTS_RELEASE "\(.*\)".*/\1/p
+KREL = $(eval KREL := $$(shell sed -n '$$(UTS_SED)' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null))$(KREL)
+BUILDDIR ?= $(SRC)/build/kernel-$(KREL)
+W ?= 1
+TESTS_OUT := $(SRC)/build/tests
+CONFTEST := $(wildcard $(SRC)/scripts/conftest.sh)
+COMPAT_H = $(BUILDDIR)/include/generated/vfio_compat_conftest.h
+
+# What is copied into BUILDDIR: kbuild files and C sources of the modules.
+SYNC_DIRS := include vfio_core vfio_iommu_type1 vfio_pci
+
+.PHONY: all modules sync conftest all-kernels tests examples check \
+	check-quick demo lint clean
 
 all: modules
 
-modules:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+sync:
+	@test -f $(KDIR)/include/generated/utsrelease.h || { \
+		echo "no kernel build tree at '$(KDIR)' (install" \
+		     "linux-headers-$(KVER), or give KDIR=)" >&2; exit 1; }
+ifneq ($(realpath $(BUILDDIR)),$(realpath $(SRC)))
+	@set -e; mkdir -p $(BUILDDIR); cd $(SRC); \
+	files=$$(find $(SYNC_DIRS) -type f \( -name Kbuild -o \
+		-name Makefile -o -name '*.c' -o -name '*.h' \) \
+		! -name '*.mod.c' | sort); \
+	for f in Kbuild $$files; do \
+		cmp -s "$$f" "$(BUILDDIR)/$$f" || \
+			install -D -m 0644 "$$f" "$(BUILDDIR)/$$f"; \
+	done; \
+	cd $(BUILDDIR); \
+	find $(SYNC_DIRS) -type f \( -name Kbuild -o -name Makefile -o \
+		-name '*.c' -o -name '*.h' \) ! -name '*.mod.c' \
+		! -path 'include/generated/*' | while read -r f; do \
+		test -f "$(SRC)/$$f" || { echo "  RM      $$f"; \
+			rm -f "$$f" "$${f%.c}.o" "$${f%.c}.ko"; }; \
+	done
+endif
+
+ifneq ($(CONFTEST),)
+$(COMPAT_H): $(CONFTEST) $(KDIR)/include/generated/autoconf.h | sync
+	@mkdir -p $(dir $@)
+	$(CONFTEST) $(KDIR) $@
+conftest: $(COMPAT_H)
+else
+conftest: sync
+endif
+
+modules: sync conftest
+	$(MAKE) -C $(KDIR) M=$(abspath $(BUILDDIR)) W=$(W) \
+		$(if $(C),C=$(C)) modules
+
+all-kernels:
+	@set -e; for kdir in $$($(SRC)/tests/testbed/kernels.sh --kdirs); do \
+		echo "==== modules for $$kdir ===="; \
+		$(MAKE) -C $(SRC) --no-print-directory KDIR=$$kdir \
+			modules; \
+	done
 
 tests:
 	$(MAKE) -C tests/uapi O=$(TESTS_OUT)
@@ -34,18 +108,20 @@ examples:
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)
 
 check:
-	KVER=$(KVER) tests/run-suite.sh
+	tests/run-suite.sh
 
 check-quick:
-	KVER=$(KVER) tests/run-suite.sh
+	tests/run-suite.sh --quick
 
 demo: modules examples
-	tests/testbed/run-guest.sh --mode demo --kernel $(KVER) \
+	tests/testbed/run-guest.sh --mode demo --kernel $(KREL) \
 		--tests $(TESTS_OUT)
 
 lint:
 	KDIR=$(KDIR) scripts/lint.sh
 
+# Also undoes an in-place build (BUILDDIR = this tree, as dkms does).
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(CURDIR)/build
+	rm -rf $(SRC)/build $(SRC)/include/generated
+	@if [ -f $(KDIR)/Makefile ]; then \
+		$(MAKE) -C $(KDIR) M=$(SRC) clean; fi

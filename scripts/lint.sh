@@ -6,8 +6,9 @@
 #   1. checkpatch.pl --strict (from the unpacked linux-source) over every
 #      .c/.h of the modules and include/, and of the userspace tests with
 #      the rules listed in USERSPACE_IGNORE switched off;
-#   2. sparse over the modules: a C=2 build through kbuild, failing on any
-#      warning or error it (or the compiler) prints;
+#   2. sparse over the modules: a C=2 build (of the stock kernel's build
+#      directory, build/kernel-<release>/), failing on any warning or
+#      error it (or the compiler) prints;
 #   3. shellcheck (warnings and errors) over our shell scripts.
 # Environment: KDIR (kernel build tree; default the stock kernel's headers).
 set -uo pipefail
@@ -57,9 +58,11 @@ while read -r f; do
 		finding "checkpatch: $f"
 done <<<"$(source_files tests/uapi tests/examples)"
 
-# 2. sparse (C=2 checks every file, even those already built)
+# 2. sparse (C=2 checks every file, even those already built), through
+# the Makefile: it builds in build/kernel-<release>/, never in the tree
 log=$(mktemp)
-if ! make -C "$kdir" M="$root" C=2 W=1 modules >"$log" 2>&1; then
+if ! make -C "$root" --no-print-directory KDIR="$kdir" C=2 W=1 modules \
+	>"$log" 2>&1; then
 	cat "$log"
 	finding "sparse: the C=2 build failed"
 elif grep -E ':[0-9]+:([0-9]+:)? (warning|error): ' "$log"; then

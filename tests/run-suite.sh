@@ -1,74 +1,135 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The whole test suite (`make check`): build the modules and the test
-# programs, boot the QEMU testbed with our modules (mode ours) and then
-# with Debian's in-tree ones (mode reference), print each mode's summary,
-# and end with exactly one line "N passed, N failed, N skipped" totalled
-# over both modes.  A failed build, or a guest that crashed, hung or
-# splatted, counts as a failure.  Exits non-zero if anything failed.
+# The whole test suite (`make check`), tier by tier:
+#   stock     Debian's stock 6.1 kernel: the testbed with our modules (mode
+#             ours), then with the kernel's in-tree ones (mode reference);
+#   backports every other installed Debian kernel with headers (the
+#             bookworm-backports 6.12): ours + reference.  None installed
+#             is a failure: scripts/install-deps.sh installs one;
+#   debug     the debug kernel of scripts/debug-kernel.sh (built first if
+#             not cached): ours, with the KUnit test modules, and KASAN,
+#             lockdep and kmemleak watching (--quick leaves this tier out).
+# Each tier builds its modules (build/kernel-<release>/), boots once per
+# mode and prints one summary line per mode; the last line is exactly
+# "N passed, N failed, N skipped" over all of them.  A failed build, or a
+# guest that crashed, hung or splatted, counts as a failure.  Exits
+# non-zero if anything failed.
 #
-# Environment: KVER (kernel release, default scripts/kernel-release.sh),
-# TESTBED_TIMEOUT (seconds per boot, default 600), TESTBED_TEST_TIMEOUT.
+#   run-suite.sh [--quick]
+#
+# Environment: KVER (the stock kernel release, default
+# scripts/kernel-release.sh), TESTBED_TIMEOUT (seconds per boot; default
+# 600, 1800 for the debug kernel), TESTBED_TEST_TIMEOUT (per program).
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 1
 
-kver=${KVER:-$("$root/scripts/kernel-release.sh")} || exit 1
-limit=${TESTBED_TIMEOUT:-600}
+quick=0
+case ${1:-} in
+--quick) quick=1 ;;
+"") ;;
+*) echo "usage: run-suite.sh [--quick]" >&2; exit 2 ;;
+esac
+
+stock=${KVER:-$("$root/scripts/kernel-release.sh")} || exit 1
 make=${MAKE:-make}
 
 passed=0
 failed=0
 skipped=0
 summaries=()
+timings=()
 
 fail() {
 	echo "run-suite: FAIL: $*"
 	failed=$((failed + 1))
 }
 
-modules_built=1
-if ! $make KVER="$kver" modules; then
-	fail "the module build failed"
-	modules_built=0
-fi
-if ! $make KVER="$kver" tests; then
-	fail "the test program build failed"
-fi
-
-# run_mode <mode>: boot the testbed once and add its counts to the totals.
+# run_mode <release> <mode> [timeout]: boot the testbed once and add its
+# counts to the totals.
 run_mode() {
-	local mode=$1 log summary p f s
+	local kernel=$1 mode=$2 log summary p f s
+	local timeout=(${3:+--timeout "$3"})
 
 	log=$(mktemp)
-	tests/testbed/run-guest.sh --mode "$mode" --kernel "$kver" \
-		--tests "$root/build/tests" --out "$root/build/testbed/$mode" \
-		--timeout "$limit" 2>&1 | tee "$log"
-	summary=$(grep -E "^$mode: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" \
+	tests/testbed/run-guest.sh --mode "$mode" --kernel "$kernel" \
+		--tests "$root/build/tests" "${timeout[@]}" 2>&1 | tee "$log"
+	summary=$(grep -E "^[^ ]+/$mode: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" \
 		  "$log" | tail -n 1)
 	rm -f "$log"
 	if [ -z "$summary" ]; then
-		fail "mode $mode produced no summary (the testbed did not run)"
-		summaries+=("$mode: did not run")
+		fail "$kernel mode $mode produced no summary (the testbed did not run)"
+		summaries+=("$kernel/$mode: did not run")
 		return
 	fi
 	read -r p f s <<<"$(echo "$summary" |
-		sed -E 's/^[a-z]+: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')"
+		sed -E 's/^.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/')"
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	summaries+=("$summary")
 }
 
-if [ $modules_built = 1 ]; then
-	run_mode ours
-else
-	summaries+=("ours: not run (the module build failed)")
-fi
-run_mode reference
+# tier <name> <release> <kdir> <modes...>: build our modules for the
+# kernel, then run each mode.
+tier() {
+	local name=$1 kernel=$2 kdir=$3 start mode
+	shift 3
+	start=$(date +%s)
+	echo "==== tier $name: $kernel ===="
+	if ! $make --no-print-directory KDIR="$kdir" modules; then
+		fail "the module build for $kernel failed"
+		summaries+=("$kernel/ours: not run (the module build failed)")
+		for mode in "$@"; do
+			[ "$mode" = ours ] || run_mode "$kernel" "$mode" "${limit:-}"
+		done
+	else
+		for mode in "$@"; do
+			run_mode "$kernel" "$mode" "${limit:-}"
+		done
+	fi
+	timings+=("tier $name ($kernel): $(($(date +%s) - start)) s")
+}
 
+limit=${TESTBED_TIMEOUT:-}
+suite_start=$(date +%s)
+
+if ! $make --no-print-directory tests; then
+	fail "the test program build failed"
+fi
+
+tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference
+
+others=$(tests/testbed/kernels.sh --others | grep -vxF "$stock")
+if [ -z "$others" ]; then
+	fail "no bookworm-backports kernel with headers is installed" \
+	     "(run scripts/install-deps.sh)"
+	summaries+=("backports: not run (no kernel installed)")
+fi
+for kernel in $others; do
+	tier backports "$kernel" "/usr/src/linux-headers-$kernel" \
+		ours reference
+done
+
+if [ $quick = 0 ]; then
+	start=$(date +%s)
+	if debug_dir=$(scripts/debug-kernel.sh); then
+		timings+=("debug kernel (build or cache): $(($(date +%s) - start)) s")
+		debug_rel=$(tests/testbed/kernels.sh --release "$debug_dir")
+		tier debug "$debug_rel" "$debug_dir" ours
+	else
+		fail "the debug kernel did not build (scripts/debug-kernel.sh)"
+		summaries+=("debug: not run (the debug kernel did not build)")
+	fi
+fi
+
+echo
+for line in "${timings[@]}"; do
+	echo "run-suite: $line"
+done
+echo "run-suite: total $(($(date +%s) - suite_start)) s"
 echo
 for line in "${summaries[@]}"; do
 	echo "$line"

@@ -13,6 +13,11 @@
 #   - qemu killed by the host timeout, or exiting with an error;
 #   - a kernel splat (splat-patterns) in console.log or the dmesg section.
 # Each of the last three counts as one failed test.
+# KUnit: each "# kunit: begin <module>" section (the KTAP a test module
+# printed while loading) is written to <out dir>/kunit-<module>.ktap and
+# parsed with the kernel's `kunit.py parse`; its tests are added to the
+# counts (crashed and errored ones as failed), and a module whose KTAP
+# does not parse or holds no test counts as one failure.
 set -euo pipefail
 
 mode=$1
@@ -66,6 +71,80 @@ elif [ "$qemu_status" != 0 ]; then
 	failed=$((failed + 1))
 elif ! grep -qx '# testbed: end' "$out/results.clean.tap"; then
 	echo "FAIL: no end marker in $tap: the guest crashed or hung; see $console"
+	failed=$((failed + 1))
+fi
+
+# KUnit sections.
+rm -f "$out"/kunit-*.ktap "$out"/kunit-*.parsed
+awk -v dir="$out" '
+	/^# kunit: begin / { file = dir "/kunit-" $4 ".ktap"; printf "" >file; next }
+	/^# kunit: end$/ { file = ""; next }
+	file != "" && /^# ktap: / {
+		sub(/^# ktap: /, "")
+		sub(/^\[ *[0-9]+\.[0-9]+\] /, "")
+		print >file
+	}' "$out/results.clean.tap"
+kunit_py=""
+for ktap in "$out"/kunit-*.ktap; do
+	[ -e "$ktap" ] || continue
+	name=${ktap##*/kunit-}
+	name=${name%.ktap}
+	if [ -z "$kunit_py" ]; then
+		kunit_py=$("$here/../../scripts/linux-source.sh")/tools/testing/kunit/kunit.py
+	fi
+	parsed=${ktap%.ktap}.parsed
+	# A test module's KTAP (6.1) has no top-level header: its suites
+	# start with an indented "KTAP version 1", and their top-level result
+	# lines are numbered on from the suites of modules loaded before.
+	# Give kunit.py a document it accepts: drop what precedes the first
+	# version line, add the header, number the results from 1.
+	awk '
+		!started && /^[ \t]*K?TAP version/ {
+			started = 1
+			indented = ($0 ~ /^[ \t]/)
+		}
+		!started { next }
+		{ line[++n] = $0 }
+		/^(not )?ok [0-9]+/ { results++ }
+		END {
+			if (indented)
+				printf "KTAP version 1\n1..%d\n", results
+			for (i = 1; i <= n; i++) {
+				l = line[i]
+				if (l ~ /^(not )?ok [0-9]+/)
+					sub(/ok [0-9]+/, "ok " ++k, l)
+				print l
+			}
+		}' "$ktap" >"$ktap.tmp"
+	mv "$ktap.tmp" "$ktap"
+	python3 "$kunit_py" parse "$ktap" >"$parsed" 2>&1 || true
+	summary=$(sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests\?: \(.*\)$/\1 \2/p' \
+		  "$parsed" | tail -n 1)
+	read -r total rest <<<"${summary:-0}"
+	get() {
+		echo "${rest:-}" | sed -n "s/.*\b$1: \([0-9]*\).*/\1/p" | grep . ||
+			echo 0
+	}
+	kp=$(get passed)
+	kf=$(($(get failed) + $(get crashed) + $(get errors)))
+	ks=$(get skipped)
+	grep -E '\[(FAILED|CRASHED)\]|^\[[0-9:]+\] +# .*(FAILED|failed)' "$parsed" |
+		sed "s/^/FAIL: [kunit $name] /" || true
+	if [ "$total" = 0 ]; then
+		echo "FAIL: [kunit $name] no KUnit test results in its KTAP; see $parsed"
+		kf=1
+	fi
+	echo "kunit $name: $kp passed, $kf failed, $ks skipped"
+	passed=$((passed + kp))
+	failed=$((failed + kf))
+	skipped=$((skipped + ks))
+done
+
+# The guest's /init (busybox sh) must run without shell errors.
+init_errors=$(tr -d '\r' <"$console" | grep -a -E '^/init: ' | head -n 10 || true)
+if [ -n "$init_errors" ]; then
+	echo "FAIL: shell errors in the guest's /init (console.log):"
+	echo "$init_errors" | sed 's/^/    /'
 	failed=$((failed + 1))
 fi
 

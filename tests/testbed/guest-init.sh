@@ -13,11 +13,16 @@
 # interleave.  The TAP stream is:
 #   TAP version 13
 #   # testbed: setup          init's own lines: insmod, device binding
+#   # kunit: begin <module>   after a KUnit test module (*_kunit.ko) loaded:
+#   # ktap: <dmesg line>      the kernel log lines its load printed (its
+#   # kunit: end              KTAP), for check-results.sh to parse
 #   # program: <name>         a test program's stdout, unchanged, then its
 #                             stderr as "# stderr:" comments, then init's
 #                             "not ok" line if it failed, timed out or
 #                             broke its TAP plan
 #   # testbed: teardown       rmmod lines
+#   # kmemleak: ...           kernels with kmemleak: the leak report after
+#                             the unloads, and an ok/not ok line
 #   # dmesg: begin ... # dmesg: end
 #   # testbed: end            end marker: its absence means a crash/hang
 
@@ -28,6 +33,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+kmemleak=/sys/kernel/debug/kmemleak
 
 # shellcheck source=/dev/null
 . /etc/testbed.conf
@@ -48,6 +55,7 @@ loaded=""
 
 load_modules() {
 	for ko in $TESTBED_MODULES; do
+		before=$(dmesg | wc -l)
 		if insmod "/lib/modules/testbed/$ko" 2>/tmp/insmod.err; then
 			tap "ok - insmod $ko"
 			loaded="${ko%.ko} $loaded"
@@ -55,7 +63,64 @@ load_modules() {
 			tap "not ok - insmod $ko"
 			sed 's/^/# /' /tmp/insmod.err >&3
 		fi
+		case $ko in
+		*_kunit.ko)
+			# KUnit runs a module's suites while it loads and
+			# prints their KTAP to the kernel log.
+			tap "# kunit: begin ${ko%.ko}"
+			dmesg | tail -n +$((before + 1)) | sed 's/^/# ktap: /' >&3
+			tap "# kunit: end"
+			;;
+		esac
 	done
+}
+
+# kmemleak_clear: forget what kmemleak finds before our modules load
+# (boot-time noise is not ours): a scan, then "clear" marks every
+# object reported so far as not leaked.
+kmemleak_clear() {
+	[ -w $kmemleak ] || return 0
+	say "kmemleak: clearing boot-time reports"
+	echo scan >$kmemleak
+	echo clear >$kmemleak
+	tap "# kmemleak: boot-time reports cleared"
+}
+
+# kmemleak_before_unload: two scans while our modules are still loaded
+# (a new object is reported only once its contents held still over a
+# scan), kept for the report: their backtraces name our functions, which
+# they no longer can once the modules are gone.
+kmemleak_before_unload() {
+	[ -w $kmemleak ] || return 0
+	say "kmemleak: scanning before the unloads"
+	echo scan >$kmemleak
+	sleep 5
+	echo scan >$kmemleak
+	cat $kmemleak >/tmp/kmemleak.loaded 2>&1
+}
+
+# kmemleak_check: after the unloads, two scans a few seconds apart (an
+# object must stay unreferenced, and be old enough, to be reported), then
+# any report fails the run.
+kmemleak_check() {
+	[ -w $kmemleak ] || return 0
+	say "kmemleak: scanning"
+	echo scan >$kmemleak
+	sleep 5
+	echo scan >$kmemleak
+	cat $kmemleak >/tmp/kmemleak 2>&1
+	leaks=$(grep -c '^unreferenced object' /tmp/kmemleak)
+	if [ -s /tmp/kmemleak ]; then
+		tap "not ok - kmemleak: $leaks unreferenced objects after the tests"
+		if [ -s /tmp/kmemleak.loaded ]; then
+			tap "# kmemleak: found before the unloads (symbolized):"
+			sed 's/^/# kmemleak: /' /tmp/kmemleak.loaded >&3
+			tap "# kmemleak: found after the unloads:"
+		fi
+		sed 's/^/# kmemleak: /' /tmp/kmemleak >&3
+	else
+		tap "ok - kmemleak: no leaks"
+	fi
 }
 
 unload_modules() {
@@ -156,6 +221,7 @@ run_demo() {
 echo >/dev/console
 tap "TAP version 13"
 tap "# testbed: setup mode=$TESTBED_MODE kernel=$(uname -r)"
+kmemleak_clear
 say "mode $TESTBED_MODE, loading modules"
 load_modules
 
@@ -173,8 +239,10 @@ else
 fi
 
 tap "# testbed: teardown"
+kmemleak_before_unload
 say "unloading modules"
 unload_modules
+kmemleak_check
 
 tap "# dmesg: begin"
 dmesg >&3

@@ -8,6 +8,8 @@
 # /init, the kernel modules of <mode> (see resolve-modules.sh), and the
 # programs to run: every executable *_test in <tests dir> (modes ours and
 # reference) or the tests/examples programs built there (mode demo).
+# Environment: TESTBED_BUILDDIR and TESTBED_MODROOT, passed on to
+# resolve-modules.sh; TESTBED_TEST_TIMEOUT.
 set -euo pipefail
 
 mode=$1
@@ -42,7 +44,7 @@ install -m 0755 "$here/guest-init.sh" "$fs/init"
 # Modules: copy (decompressing if needed) in load order.
 module_mode=$mode
 [ "$mode" = demo ] && module_mode=ours
-"$here/resolve-modules.sh" "$module_mode" "$release" "$root" \
+"$here/resolve-modules.sh" "$module_mode" "$release" \
 	>"$work/modules.list" || die "cannot resolve the $module_mode modules"
 names=()
 while read -r path; do

@@ -1,22 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# resolve-modules.sh <ours|reference> <kernel release> <repo root>
+# resolve-modules.sh <ours|reference> <kernel release>
 #
 # Print, one per line and in load order, the host paths of the kernel
 # modules the testbed guest loads:
-#   ours       our vfio.ko, vfio_iommu_type1.ko and vfio-pci.ko from the repo
-#              tree, preceded by the in-tree modules they depend on
-#              (irqbypass, ...) but never an in-tree VFIO module;
+#   ours       our vfio.ko, vfio_iommu_type1.ko and vfio-pci.ko from the
+#              build directory, preceded by the in-tree modules they depend
+#              on (irqbypass, ...) but never an in-tree VFIO module, and
+#              followed by every KUnit test module (*_kunit.ko) built there
+#              (only kernels with CONFIG_KUNIT build them): they depend on
+#              ours, so they load after them and unload before;
 #   reference  Debian's in-tree VFIO modules of that release, as
-#              `modprobe --show-depends` orders them.
+#              `modprobe --show-depends` orders them (on 6.12 vfio_virqfd
+#              is part of vfio.ko: modprobe knows).
 # Paths may name compressed modules (.ko.xz, .ko.zst); the caller
 # decompresses them.
+# Environment: TESTBED_BUILDDIR (our build directory, for mode ours),
+# TESTBED_MODROOT (the root holding lib/modules/<release>; default /).
 set -euo pipefail
 
 mode=$1
 release=$2
-root=$3
+builddir=${TESTBED_BUILDDIR:-}
+modroot=${TESTBED_MODROOT:-/}
 
 die() {
 	echo "resolve-modules: $*" >&2
@@ -25,7 +32,7 @@ die() {
 
 # show_depends <module>: the insmod paths modprobe would load, in order.
 show_depends() {
-	modprobe -S "$release" --show-depends "$1" ||
+	modprobe -d "$modroot" -S "$release" --show-depends "$1" ||
 		die "modprobe cannot resolve '$1' for kernel $release"
 }
 
@@ -40,18 +47,26 @@ uniq_keep_order() {
 
 case $mode in
 ours)
-	ours=("$root/vfio_core/vfio.ko"
-	      "$root/vfio_iommu_type1/vfio_iommu_type1.ko"
-	      "$root/vfio_pci/vfio-pci.ko")
+	[ -n "$builddir" ] || die "TESTBED_BUILDDIR is not set"
+	ours=("$builddir/vfio_core/vfio.ko"
+	      "$builddir/vfio_iommu_type1/vfio_iommu_type1.ko"
+	      "$builddir/vfio_pci/vfio-pci.ko")
 	for ko in "${ours[@]}"; do
-		[ -f "$ko" ] || die "$ko is missing: run 'make' first"
+		[ -f "$ko" ] ||
+			die "$ko is missing: run 'make KVER=$release' first"
 	done
+	kunit=()
+	while read -r ko; do
+		[ -n "$ko" ] && kunit+=("$ko")
+	done < <(find "$builddir" -name '*_kunit.ko' -type f | sort)
 	{
-		for ko in "${ours[@]}"; do
+		for ko in "${ours[@]}" "${kunit[@]}"; do
 			deps=$(modinfo -F depends "$ko" | tr , ' ')
 			for dep in $deps; do
 				case $dep in
 				vfio | vfio_iommu_type1 | vfio_pci | vfio-pci)
+					continue ;;
+				*_kunit)
 					continue ;;
 				esac
 				show_depends "$dep" | insmod_paths
@@ -64,7 +79,7 @@ ours)
 		esac
 		echo "$path"
 	done
-	printf '%s\n' "${ours[@]}"
+	printf '%s\n' "${ours[@]}" "${kunit[@]}"
 	;;
 reference)
 	{

@@ -3,32 +3,39 @@
 #
 # Boot the QEMU testbed guest once and judge the run.
 #
-#   run-guest.sh --mode ours|reference|demo [--kernel <release>]
-#                [--tests <dir>] [--out <dir>] [--timeout <seconds>]
+#   run-guest.sh --mode ours|reference|demo [--kernel <release>|debug]
+#                [--tests <dir>] [--build <dir>] [--out <dir>]
+#                [--timeout <seconds>]
 #
-#   --mode     ours: our three modules from the repo tree; reference:
-#              Debian's in-tree VFIO modules of the kernel; demo: ours, and
-#              run the tests/examples programs on the console.
-#   --kernel   kernel release to boot (/boot/vmlinuz-<release>); default
-#              scripts/kernel-release.sh (Debian's stock kernel).
+#   --mode     ours: our three modules built for the kernel (and, if built,
+#              the KUnit test modules *_kunit.ko); reference: Debian's
+#              in-tree VFIO modules of the kernel; demo: ours, and run the
+#              tests/examples programs on the console.
+#   --kernel   an installed Debian kernel release (/boot/vmlinuz-<release>,
+#              default scripts/kernel-release.sh, the stock kernel), or
+#              "debug" (or its release) for the debug kernel of
+#              scripts/debug-kernel.sh, which is built if not cached.
 #   --tests    directory holding the built test programs (default
 #              build/tests); every executable *_test in it runs in the
 #              guest (mode demo runs the tests/examples programs from it).
+#   --build    our modules' build directory (default
+#              build/kernel-<release>, where `make KVER=<release>` puts them).
 #   --out      where console.log, results.tap and qemu.log go (default
-#              build/testbed/<mode>).
-#   --timeout  seconds before the whole run counts as hung (default 600).
+#              build/testbed/<release>/<mode>).
+#   --timeout  seconds before the whole run counts as hung (default 600;
+#              1800 for the debug kernel).
 # Environment: TESTBED_TEST_TIMEOUT, seconds each program may run in the
-# guest (default 300).
+# guest (default 300; 900 for the debug kernel).
 #
-# Prints failures and "<mode>: N passed, N failed, N skipped"; exits
-# non-zero if anything failed.  See Documentation/testing.rst.
+# Prints failures and "<release>/<mode>: N passed, N failed, N skipped";
+# exits non-zero if anything failed.  See Documentation/testing.rst.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 usage() {
-	sed -n '4,24s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,31s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -40,13 +47,15 @@ die() {
 mode=""
 kernel=""
 tests=""
+build=""
 out=""
-limit=600
+limit=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) mode=${2:-}; shift 2 || usage ;;
 	--kernel) kernel=${2:-}; shift 2 || usage ;;
 	--tests) tests=${2:-}; shift 2 || usage ;;
+	--build) build=${2:-}; shift 2 || usage ;;
 	--out) out=${2:-}; shift 2 || usage ;;
 	--timeout) limit=${2:-}; shift 2 || usage ;;
 	-h | --help) usage ;;
@@ -58,19 +67,44 @@ case $mode in
 ours | reference | demo) ;;
 *) usage ;;
 esac
-[[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"
 [ -n "$kernel" ] || kernel=$("$root/scripts/kernel-release.sh")
-tests=${tests:-$root/build/tests}
-out=${out:-$root/build/testbed/$mode}
 
-vmlinuz=/boot/vmlinuz-$kernel
-[ -r "$vmlinuz" ] || die "$vmlinuz not found: install linux-image-$kernel"
+# The debug kernel: "debug", or the release of the cached one.
+debug_dir=""
+if [ "$kernel" = debug ]; then
+	debug_dir=$("$root/scripts/debug-kernel.sh") ||
+		die "could not build the debug kernel"
+elif [ ! -e "/boot/vmlinuz-$kernel" ]; then
+	debug_dir=$("$here/kernels.sh" --debug-cached)
+	if [ -z "$debug_dir" ] ||
+	   [ "$("$here/kernels.sh" --release "$debug_dir")" != "$kernel" ]; then
+		die "/boot/vmlinuz-$kernel not found: install linux-image-$kernel"
+	fi
+fi
+if [ -n "$debug_dir" ]; then
+	kernel=$("$here/kernels.sh" --release "$debug_dir")
+	vmlinuz=$debug_dir/arch/x86/boot/bzImage
+	# modprobe -d: the debug kernel's in-tree modules.
+	export TESTBED_MODROOT=$debug_dir/modroot
+	limit=${limit:-1800}
+	export TESTBED_TEST_TIMEOUT=${TESTBED_TEST_TIMEOUT:-900}
+else
+	vmlinuz=/boot/vmlinuz-$kernel
+	export TESTBED_MODROOT=/
+	limit=${limit:-600}
+fi
+[[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a positive number of seconds"
+[ -r "$vmlinuz" ] || die "$vmlinuz not found"
+tests=${tests:-$root/build/tests}
+export TESTBED_BUILDDIR=${build:-$root/build/kernel-$kernel}
+out=${out:-$root/build/testbed/$kernel/$mode}
+
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 not found (run scripts/install-deps.sh)"
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out/results.tap" "$out/console.log" "$out/qemu.log"
+rm -f "$out"/results.tap "$out"/console.log "$out"/qemu.log "$out"/kunit-*
 work=$(mktemp -d "${TMPDIR:-/tmp}/testbed.XXXXXX")
 qemu_pid=""
 cleanup() {
@@ -85,7 +119,8 @@ trap 'exit 130' INT TERM
 "$here/make-initramfs.sh" "$mode" "$kernel" "$tests" "$work" \
 	"$work/initrd.gz" || die "could not build the initramfs"
 
-append="console=ttyS0 intel_iommu=on panic=-1"
+# log_buf_len: the guest reads KUnit's KTAP back from dmesg; keep it all.
+append="console=ttyS0 intel_iommu=on panic=-1 log_buf_len=4M"
 [ "$mode" = demo ] && append="$append quiet"
 
 # shellcheck disable=SC2054 # the commas are qemu's own syntax
@@ -118,4 +153,4 @@ wait "$qemu_pid" || status=$?
 qemu_pid=""
 echo "run-guest: guest finished after $(($(date +%s) - start)) s"
 
-"$here/check-results.sh" "$mode" "$out" "$status" "$limit"
+"$here/check-results.sh" "$kernel/$mode" "$out" "$status" "$limit"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -337,4 +338,17 @@ long check_pattern(const void *buf, size_t len, unsigned int seed)
 		if (p[i] != pattern_byte(i, seed))
 			return (long)i;
 	return -1;
+}
+
+bool vfio_test_reference_since(int major, int minor)
+{
+	const char *mode = getenv("VFIO_TEST_MODE");
+	struct utsname uts;
+	int kmajor, kminor;
+
+	if (!mode || strcmp(mode, "reference"))
+		return false;
+	if (uname(&uts) || sscanf(uts.release, "%d.%d", &kmajor, &kminor) != 2)
+		return false;
+	return kmajor > major || (kmajor == major && kminor >= minor);
 }

@@ -140,4 +140,13 @@ void fill_pattern(void *buf, size_t len, unsigned int seed);
 /* Returns the offset of the first byte not matching, or -1. */
 long check_pattern(const void *buf, size_t len, unsigned int seed);
 
+/*
+ * True when the tests check the kernel's own VFIO stack (VFIO_TEST_MODE is
+ * "reference") and the running kernel (uname -r) is at least major.minor.
+ * For the few answers upstream changed after 6.1: our modules keep 6.1's
+ * answer (unless Documentation/ says otherwise), the in-tree stack of a
+ * later kernel gives the new one; each caller cites the upstream change.
+ */
+bool vfio_test_reference_since(int major, int minor);
+
 #endif /* VFIO_TEST_UTIL_H */
