@@ -227,8 +227,27 @@ static inline bool vfio_compat_dev_has_isolated_msi(struct device *dev)
 #ifdef VFIO_COMPAT_HAVE_MSI_DEVICE_HAS_ISOLATED_MSI
 	return msi_device_has_isolated_msi(dev);
 #else
-	return irq_domain_check_msi_remap() ||
-	       device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP);
+	return device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP);
+#endif
+}
+
+/**
+ * vfio_compat_msi_isolated_globally() - does every MSI controller isolate
+ * devices, whatever IOMMU they are behind?
+ *
+ * Before 6.3 (see vfio_compat_dev_has_isolated_msi()) this was a separate,
+ * global test of the irq domains, which takes irq_domain_mutex: call it
+ * without any IOMMU group lock held, since the IOMMU drivers take the group
+ * mutex inside irq_domain_mutex.  From 6.3 on the per-device test covers it.
+ *
+ * Return: true if all MSIs are isolated whatever the device.
+ */
+static inline bool vfio_compat_msi_isolated_globally(void)
+{
+#ifdef VFIO_COMPAT_HAVE_MSI_DEVICE_HAS_ISOLATED_MSI
+	return false;
+#else
+	return irq_domain_check_msi_remap();
 #endif
 }
 

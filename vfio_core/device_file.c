@@ -109,11 +109,16 @@ static void vfio_device_pm_put(struct vfio_device *vdev)
 		pm_runtime_put(dev);
 }
 
-/*
- * The header checks of VFIO_DEVICE_FEATURE that 6.1 makes in the core,
- * before any driver sees the ioctl.
+/**
+ * vfio_device_feature_check() - the core's checks of VFIO_DEVICE_FEATURE
+ * @arg: user pointer to struct vfio_device_feature
+ *
+ * The header checks 6.1 makes in the core, before any driver sees the
+ * ioctl: argsz, known flag bits, not both GET and SET unless PROBE.
+ *
+ * Return: 0, -EFAULT or -EINVAL.
  */
-static int vfio_device_feature_check(unsigned long arg)
+VISIBLE_IF_KUNIT int vfio_device_feature_check(unsigned long arg)
 {
 	size_t minsz = offsetofend(struct vfio_device_feature, flags);
 	struct vfio_device_feature feature;
@@ -133,6 +138,7 @@ static int vfio_device_feature_check(unsigned long arg)
 		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_device_feature_check);
 
 static long vfio_device_fop_ioctl(struct file *file, unsigned int cmd,
 				  unsigned long arg)

@@ -26,6 +26,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/vfio.h>
 
+#include "vfio_compat.h"
 #include "vfio_core_priv.h"
 
 static int vfio_group_get_status(struct vfio_group *group,
@@ -73,7 +74,7 @@ static int vfio_group_set_container(struct vfio_group *group,
 		return -EFAULT;
 
 	f = fdget(fd);
-	if (!f.file)
+	if (!vfio_compat_fd_file(f))
 		return -EBADF;
 
 	mutex_lock(&group->group_lock);
@@ -85,7 +86,7 @@ static int vfio_group_set_container(struct vfio_group *group,
 		ret = -ENODEV;
 		goto unlock;
 	}
-	container = vfio_container_from_file(f.file);
+	container = vfio_container_from_file(vfio_compat_fd_file(f));
 	if (!container) {
 		ret = -EINVAL;
 		goto unlock;
@@ -128,12 +129,19 @@ static int vfio_group_unset_container(struct vfio_group *group)
 	return ret;
 }
 
-/*
- * Find the device @name names and take a users reference on it.  A
- * driver's match() may veto the whole lookup with an errno.
+/**
+ * vfio_group_find_device() - the device VFIO_GROUP_GET_DEVICE_FD names
+ * @group: the group searched
+ * @name: the user's string: the device name, or whatever the driver's
+ *        match() accepts (for instance "<name> vf_token=<uuid>")
+ *
+ * Takes a users reference on the device found.  A driver's match() may
+ * veto the whole lookup with an errno.
+ *
+ * Return: the device, or an ERR_PTR() (-ENODEV when nothing matches).
  */
-static struct vfio_device *vfio_group_find_device(struct vfio_group *group,
-						  const char *name)
+VISIBLE_IF_KUNIT struct vfio_device *
+vfio_group_find_device(struct vfio_group *group, const char *name)
 {
 	struct vfio_device *found = ERR_PTR(-ENODEV);
 	struct vfio_device *vdev;
@@ -157,6 +165,7 @@ static struct vfio_device *vfio_group_find_device(struct vfio_group *group,
 	mutex_unlock(&group->device_lock);
 	return found;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_group_find_device);
 
 static int vfio_group_get_device_fd(struct vfio_group *group,
 				    const char __user *arg)
@@ -207,3 +216,4 @@ long vfio_group_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return -ENOTTY;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_group_ioctl);

@@ -124,6 +124,7 @@ long vfio_backends_check_extension(unsigned long ext)
 	mutex_unlock(&vfio_backends_lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_backends_check_extension);
 
 /* Hand every group of @container to a freshly opened backend state. */
 static int vfio_backend_attach_all(struct vfio_container *container,
@@ -200,3 +201,4 @@ put_module:
 	mutex_unlock(&vfio_backends_lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_backends_select);

@@ -17,12 +17,14 @@
 #include <linux/slab.h>
 #include <uapi/linux/vfio.h>
 
+#include "vfio_compat.h"
 #include "vfio_core_priv.h"
 
 struct class *vfio_group_class;
 dev_t vfio_group_devt;
 
-static char *vfio_devnode(struct device *dev, umode_t *mode)
+static char *vfio_devnode(VFIO_COMPAT_DEVNODE_CONST struct device *dev,
+			  umode_t *mode)
 {
 	return kasprintf(GFP_KERNEL, "vfio/%s", dev_name(dev));
 }
@@ -31,7 +33,7 @@ static int __init vfio_core_init(void)
 {
 	int ret;
 
-	vfio_group_class = class_create(THIS_MODULE, "vfio");
+	vfio_group_class = vfio_compat_class_create("vfio");
 	if (IS_ERR(vfio_group_class))
 		return PTR_ERR(vfio_group_class);
 	vfio_group_class->devnode = vfio_devnode;

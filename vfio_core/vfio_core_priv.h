@@ -26,6 +26,7 @@
 #ifndef VFIO_CORE_PRIV_H
 #define VFIO_CORE_PRIV_H
 
+#include <kunit/visibility.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -146,5 +147,12 @@ void vfio_device_put_users(struct vfio_device *vdev);
 
 /* device_file.c */
 int vfio_device_open_fd(struct vfio_group *group, struct vfio_device *vdev);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Internals exported to vfio_core_kunit.ko only (VISIBLE_IF_KUNIT) */
+struct vfio_device *vfio_group_find_device(struct vfio_group *group,
+					   const char *name);
+int vfio_device_feature_check(unsigned long arg);
+#endif
 
 #endif /* VFIO_CORE_PRIV_H */

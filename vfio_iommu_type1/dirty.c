@@ -45,6 +45,7 @@ int type1_check_bitmap(u64 pgsize, u64 size, u64 bitmap_size,
 		return -EINVAL;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_check_bitmap);
 
 /* Set bits [start, start + nbits) of a user bitmap. */
 static int type1_set_user_bits(u64 __user *map, u64 start, u64 nbits)
@@ -104,6 +105,7 @@ int type1_dirty_mark(u64 __user *bitmap, struct type1_dma *dma, u64 base,
 	return type1_set_user_bits(bitmap, (dma->iova - base) >> pgshift,
 				   dma->size >> pgshift);
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_dirty_mark);
 
 static int type1_get_bitmap(struct type1_iommu *iommu,
 			    struct vfio_iommu_type1_dirty_bitmap_get *range)
@@ -124,13 +126,7 @@ static int type1_get_bitmap(struct type1_iommu *iommu,
 		goto out_unlock;
 	}
 	/* Like a v2 unmap, the range must not cut a mapping. */
-	dma = type1_dma_settled_at(iommu, iova);
-	if (dma && dma->iova != iova) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	dma = type1_dma_settled_at(iommu, last);
-	if (dma && type1_dma_last(dma) != last) {
+	if (type1_range_cuts_dma(iommu, iova, last)) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}

@@ -43,6 +43,7 @@ struct type1_dma *type1_dma_first(struct type1_iommu *iommu, u64 start,
 		return NULL;
 	return found;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_dma_first);
 
 /**
  * type1_dma_settled_at() - the mapping containing @iova, unless pending
@@ -57,6 +58,33 @@ struct type1_dma *type1_dma_settled_at(struct type1_iommu *iommu, u64 iova)
 
 	return dma && !dma->pending ? dma : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_dma_settled_at);
+
+/**
+ * type1_range_cuts_dma() - does [@iova, @last] cut a settled mapping in two
+ * @iommu: the container, with type1_iommu::lock held
+ * @iova: first IOVA of the range
+ * @last: last IOVA of the range (inclusive)
+ *
+ * A range may cover mappings whole, but neither end may fall inside one:
+ * v2 unmaps and dirty-bitmap queries refuse such a range.
+ *
+ * Return: true if a mapping starts before @iova and reaches it, or
+ * reaches past @last from inside the range.
+ */
+bool type1_range_cuts_dma(struct type1_iommu *iommu, u64 iova, u64 last)
+{
+	struct type1_dma *dma;
+
+	lockdep_assert_held(&iommu->lock);
+
+	dma = type1_dma_settled_at(iommu, iova);
+	if (dma && dma->iova != iova)
+		return true;
+	dma = type1_dma_settled_at(iommu, last);
+	return dma && type1_dma_last(dma) != last;
+}
+EXPORT_SYMBOL_IF_KUNIT(type1_range_cuts_dma);
 
 /**
  * type1_dma_next() - the mapping after @dma in IOVA order
@@ -70,6 +98,7 @@ struct type1_dma *type1_dma_next(struct type1_dma *dma)
 
 	return node ? rb_entry(node, struct type1_dma, node) : NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_dma_next);
 
 /**
  * type1_dma_insert() - add a mapping that overlaps no other
@@ -96,6 +125,7 @@ void type1_dma_insert(struct type1_iommu *iommu, struct type1_dma *dma)
 	rb_link_node(&dma->node, parent, link);
 	rb_insert_color(&dma->node, &iommu->dmas);
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_dma_insert);
 
 /**
  * type1_dma_erase() - take a mapping out of the tree
@@ -108,3 +138,4 @@ void type1_dma_erase(struct type1_iommu *iommu, struct type1_dma *dma)
 	rb_erase(&dma->node, &iommu->dmas);
 	RB_CLEAR_NODE(&dma->node);
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_dma_erase);

@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 
 #include "type1_priv.h"
+#include "vfio_compat.h"
 
 /**
  * type1_free_ranges() - free a list of struct type1_range
@@ -35,6 +36,7 @@ void type1_free_ranges(struct list_head *ranges)
 		kfree(r);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_free_ranges);
 
 /**
  * type1_range_valid() - is [start, last] inside one valid IOVA range
@@ -55,6 +57,7 @@ bool type1_range_valid(struct type1_iommu *iommu, u64 start, u64 last)
 			return true;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_range_valid);
 
 /**
  * type1_enforces_cc() - does every domain block no-snoop DMA
@@ -72,8 +75,18 @@ bool type1_enforces_cc(struct type1_iommu *iommu)
 	return true;
 }
 
-/* Remove [start, last] from a sorted range list. */
-static int type1_ranges_exclude(struct list_head *ranges, u64 start, u64 last)
+/**
+ * type1_ranges_exclude() - remove [start, last] from a sorted range list
+ * @ranges: sorted, non-overlapping struct type1_range list
+ * @start: first IOVA to remove
+ * @last: last IOVA to remove, inclusive
+ *
+ * Ranges inside are dropped, ranges overlapping an end are trimmed, and a
+ * range strictly containing [start, last] is split in two.
+ *
+ * Return: 0 or -ENOMEM (the list is then left as it was).
+ */
+VISIBLE_IF_KUNIT int type1_ranges_exclude(struct list_head *ranges, u64 start, u64 last)
 {
 	struct type1_range *r, *tmp, *split;
 
@@ -100,6 +113,7 @@ static int type1_ranges_exclude(struct list_head *ranges, u64 start, u64 last)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_ranges_exclude);
 
 static int type1_ranges_exclude_group(struct list_head *ranges,
 				      struct type1_group *g)
@@ -129,13 +143,22 @@ static void type1_clip_aperture(struct type1_domain *d, u64 *start, u64 *last)
 	*last = min_t(u64, *last, geo->aperture_end);
 }
 
-/*
- * Compute the valid ranges of the container's domains and groups plus
- * @new_d and @new_g (either may be NULL) into @out.
+/**
+ * type1_ranges_build() - compute a container's valid IOVA ranges
+ * @iommu: the container
+ * @new_d: a domain about to join, or NULL
+ * @new_g: a group about to join, or NULL
+ * @out: receives the ranges (initialized here)
+ *
+ * The ranges are the intersection of the apertures of every domain of
+ * @iommu and @new_d, minus the reserved regions of every group.
+ *
+ * Return: 0, -EINVAL if nothing is left, or -ENOMEM.
  */
-static int type1_ranges_build(struct type1_iommu *iommu,
-			      struct type1_domain *new_d,
-			      struct type1_group *new_g, struct list_head *out)
+VISIBLE_IF_KUNIT int type1_ranges_build(struct type1_iommu *iommu,
+					struct type1_domain *new_d,
+					struct type1_group *new_g,
+					struct list_head *out)
 {
 	u64 start = 0, last = U64_MAX;
 	struct type1_domain *d;
@@ -178,6 +201,7 @@ out_free:
 	type1_free_ranges(out);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_ranges_build);
 
 /* Every existing mapping must stay inside the new ranges. */
 static int type1_check_dmas(struct type1_iommu *iommu, struct list_head *ranges)
@@ -204,7 +228,14 @@ static int type1_check_dmas(struct type1_iommu *iommu, struct list_head *ranges)
 	return 0;
 }
 
-static void type1_update_pgsizes(struct type1_iommu *iommu)
+/**
+ * type1_update_pgsizes() - recompute the page sizes every domain supports
+ * @iommu: the container
+ *
+ * Sub-page IOMMU page sizes count as PAGE_SIZE; without domains, or with
+ * nothing in common, the result is PAGE_SIZE.
+ */
+VISIBLE_IF_KUNIT void type1_update_pgsizes(struct type1_iommu *iommu)
 {
 	unsigned long bitmap = ULONG_MAX;
 	struct type1_domain *d;
@@ -221,6 +252,7 @@ static void type1_update_pgsizes(struct type1_iommu *iommu)
 		bitmap = PAGE_SIZE;
 	iommu->pgsize_bitmap = bitmap;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_update_pgsizes);
 
 /* Program every mapping into a domain that is not on the list yet. */
 static int type1_replay(struct type1_iommu *iommu, struct type1_domain *d)
@@ -293,7 +325,7 @@ static int type1_first_dev(struct device *dev, void *data)
 
 static int type1_dev_lacks_intremap(struct device *dev, void *data)
 {
-	if (device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP))
+	if (vfio_compat_dev_has_isolated_msi(dev))
 		return 0;
 	*(struct device **)data = dev;
 	return 1;
@@ -307,7 +339,8 @@ static int type1_check_intremap(struct iommu_group *group)
 {
 	struct device *dev = NULL;
 
-	if (irq_domain_check_msi_remap())
+	/* Outside the group walk: see vfio_compat_msi_isolated_globally(). */
+	if (vfio_compat_msi_isolated_globally())
 		return 0;
 	if (!iommu_group_for_each_dev(group, &dev, type1_dev_lacks_intremap))
 		return 0;
@@ -379,13 +412,13 @@ int type1_attach_group(void *iommu_data, struct iommu_group *group)
 	}
 	INIT_LIST_HEAD(&new_d->groups);
 	new_d->prot = IOMMU_CACHE;
-	new_d->domain = iommu_domain_alloc(dev->bus);
+	new_d->domain = vfio_compat_domain_alloc(dev);
 	if (!new_d->domain) {
 		ret = -EIO;
 		goto out_free_new_d;
 	}
 	if (iommu->nesting) {
-		ret = iommu_enable_nesting(new_d->domain);
+		ret = vfio_compat_enable_nesting(new_d->domain);
 		if (ret)
 			goto out_free_domain;
 	}

@@ -52,8 +52,8 @@ static long type1_check_extension(struct type1_iommu *iommu,
 	}
 }
 
-static long type1_ioctl(void *iommu_data, unsigned int cmd,
-			unsigned long arg)
+VISIBLE_IF_KUNIT long type1_ioctl(void *iommu_data, unsigned int cmd,
+				  unsigned long arg)
 {
 	struct type1_iommu *iommu = iommu_data;
 
@@ -75,8 +75,9 @@ static long type1_ioctl(void *iommu_data, unsigned int cmd,
 		return -ENOTTY;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_ioctl);
 
-static void *type1_open(unsigned long type)
+VISIBLE_IF_KUNIT void *type1_open(unsigned long type)
 {
 	struct type1_iommu *iommu;
 
@@ -98,8 +99,9 @@ static void *type1_open(unsigned long type)
 	iommu->nesting = type == VFIO_TYPE1_NESTING_IOMMU;
 	return iommu;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_open);
 
-static void type1_release(void *iommu_data)
+VISIBLE_IF_KUNIT void type1_release(void *iommu_data)
 {
 	struct type1_iommu *iommu = iommu_data;
 	struct type1_domain *d;
@@ -121,6 +123,7 @@ static void type1_release(void *iommu_data)
 	mutex_destroy(&iommu->lock);
 	kfree(iommu);
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_release);
 
 static const struct vfio_iommu_backend_ops type1_ops = {
 	.name		= "vfio-iommu-type1",

@@ -30,6 +30,7 @@
 #include <linux/vfio.h>
 
 #include "type1_priv.h"
+#include "vfio_compat.h"
 
 /**
  * type1_map_dma_domain() - program a pinned mapping into one domain
@@ -55,17 +56,20 @@ int type1_map_dma_domain(struct type1_dma *dma, struct type1_domain *d)
 			size_t len = (size_t)run->npages << PAGE_SHIFT;
 
 			if (!type1_disable_hugepages) {
-				ret = iommu_map(d->domain, iova, PFN_PHYS(run->pfn),
-						len, prot);
+				ret = vfio_compat_iommu_map(d->domain, iova,
+							    PFN_PHYS(run->pfn),
+							    len, prot,
+							    GFP_KERNEL_ACCOUNT);
 				if (ret)
 					goto out_unmap;
 				iova += len;
 				continue;
 			}
 			for (j = 0; j < run->npages; j++) {
-				ret = iommu_map(d->domain, iova,
-						PFN_PHYS(run->pfn + j), PAGE_SIZE,
-						prot);
+				ret = vfio_compat_iommu_map(d->domain, iova,
+							    PFN_PHYS(run->pfn + j),
+							    PAGE_SIZE, prot,
+							    GFP_KERNEL_ACCOUNT);
 				if (ret)
 					goto out_unmap;
 				iova += PAGE_SIZE;
@@ -382,17 +386,9 @@ static int type1_do_unmap(struct type1_iommu *iommu,
 	}
 
 	/* v2 refuses a range that cuts a mapping in two. */
-	if (iommu->v2 && !all) {
-		dma = type1_dma_settled_at(iommu, iova);
-		if (dma && dma->iova != iova) {
-			ret = -EINVAL;
-			goto out_unlock;
-		}
-		dma = type1_dma_settled_at(iommu, last);
-		if (dma && type1_dma_last(dma) != last) {
-			ret = -EINVAL;
-			goto out_unlock;
-		}
+	if (iommu->v2 && !all && type1_range_cuts_dma(iommu, iova, last)) {
+		ret = -EINVAL;
+		goto out_unlock;
 	}
 
 	if (unmap->flags & VFIO_DMA_UNMAP_FLAG_VADDR) {

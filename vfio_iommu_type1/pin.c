@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "type1_priv.h"
+#include "vfio_compat.h"
 
 #define TYPE1_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
 
@@ -48,8 +49,18 @@ int type1_account(struct mm_struct *mm, unsigned long npages, bool inc)
 	return ret;
 }
 
-/* Append one frame to the mapping's runs, extending the last run. */
-static int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio)
+/**
+ * type1_add_pfn() - append one frame to a mapping's runs
+ * @dma: the mapping being pinned
+ * @pfn: the frame at the next IOVA
+ * @mmio: @pfn is device memory (not pinned, not charged)
+ *
+ * Extends the last run when @pfn follows it physically and is of the same
+ * kind, else starts a new run (and a new chunk when the last one is full).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+VISIBLE_IF_KUNIT int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio)
 {
 	struct type1_run_chunk *chunk = dma->last_chunk;
 	struct type1_run *run;
@@ -82,6 +93,7 @@ out_count:
 		dma->mmio++;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_add_pfn);
 
 /* Record @n pinned pages; on failure the ones not recorded are unpinned. */
 static int type1_add_pages(struct type1_dma *dma, struct page **pages,
@@ -97,24 +109,6 @@ static int type1_add_pages(struct type1_dma *dma, struct page **pages,
 			return ret;
 		}
 	}
-	return 0;
-}
-
-/* Read the frame and write permission of a present pte at @addr. */
-static int type1_read_pte(struct mm_struct *mm, unsigned long addr,
-			  unsigned long *pfn, bool *writable)
-{
-	spinlock_t *ptl;	/* the page table lock follow_pte() takes */
-	pte_t *ptep;
-	int ret;
-
-	ret = follow_pte(mm, addr, &ptep, &ptl);
-	if (ret)
-		return ret;
-	__acquire(ptl);		/* follow_pte() returned with it held */
-	*writable = pte_write(*ptep);
-	*pfn = pte_pfn(*ptep);
-	pte_unmap_unlock(ptep, ptl);
 	return 0;
 }
 
@@ -150,9 +144,9 @@ static long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
 
 	for (i = 0; i < n; i++, addr += PAGE_SIZE) {
 		/* Without "unlocked", the fault keeps mmap_lock held. */
-		if (type1_read_pte(mm, addr, &pfn, &writable) &&
+		if (vfio_compat_follow_pfn(vma, addr, &pfn, &writable) &&
 		    (fixup_user_fault(mm, addr, fault_flags, NULL) ||
-		     type1_read_pte(mm, addr, &pfn, &writable)))
+		     vfio_compat_follow_pfn(vma, addr, &pfn, &writable)))
 			break;
 		if ((fault_flags & FAULT_FLAG_WRITE) && !writable)
 			break;
@@ -181,7 +175,8 @@ static long type1_pin_batch(struct mm_struct *mm, unsigned long addr,
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
 	mmap_read_lock(mm);
-	got = pin_user_pages_remote(mm, addr, n, gup_flags, pages, NULL, NULL);
+	got = vfio_compat_pin_user_pages_remote(mm, addr, n, gup_flags, pages,
+						NULL);
 	mmap_read_unlock(mm);
 	mmput(mm);
 	return got;
@@ -250,6 +245,7 @@ out_unpin:
 	type1_unpin_dma(dma);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_pin_dma);
 
 /**
  * type1_unpin_dma() - release every page of a mapping and uncharge it
@@ -284,3 +280,4 @@ void type1_unpin_dma(struct type1_dma *dma)
 	type1_account(dma->mm, dma->locked, false);
 	dma->locked = 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(type1_unpin_dma);

@@ -20,6 +20,7 @@
 #ifndef VFIO_TYPE1_PRIV_H
 #define VFIO_TYPE1_PRIV_H
 
+#include <kunit/visibility.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
@@ -169,6 +170,7 @@ struct type1_iommu {
 struct type1_dma *type1_dma_first(struct type1_iommu *iommu, u64 start,
 				  u64 last);
 struct type1_dma *type1_dma_settled_at(struct type1_iommu *iommu, u64 iova);
+bool type1_range_cuts_dma(struct type1_iommu *iommu, u64 iova, u64 last);
 struct type1_dma *type1_dma_next(struct type1_dma *dma);
 void type1_dma_insert(struct type1_iommu *iommu, struct type1_dma *dma);
 void type1_dma_erase(struct type1_iommu *iommu, struct type1_dma *dma);
@@ -210,5 +212,17 @@ void type1_detach_group(void *iommu_data, struct iommu_group *group);
 void type1_free_ranges(struct list_head *ranges);
 bool type1_range_valid(struct type1_iommu *iommu, u64 start, u64 last);
 bool type1_enforces_cc(struct type1_iommu *iommu);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Internals exported to vfio_iommu_type1_kunit.ko only (VISIBLE_IF_KUNIT) */
+void *type1_open(unsigned long type);
+void type1_release(void *iommu_data);
+long type1_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg);
+int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio);
+int type1_ranges_exclude(struct list_head *ranges, u64 start, u64 last);
+int type1_ranges_build(struct type1_iommu *iommu, struct type1_domain *new_d,
+		       struct type1_group *new_g, struct list_head *out);
+void type1_update_pgsizes(struct type1_iommu *iommu);
+#endif
 
 #endif /* VFIO_TYPE1_PRIV_H */

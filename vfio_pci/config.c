@@ -89,6 +89,33 @@ static void vpci_bars_fixup(struct vfio_pci_dev *vp)
 }
 
 /**
+ * vpci_bars_init() - virtualize the BAR registers of a fresh vconfig
+ * @vp: a device whose vconfig holds the hardware's config space
+ *
+ * Records the read-only type bits of each BAR as the hardware has them
+ * (the upper half of a 64-bit BAR has none) and makes every virtual BAR
+ * and the ROM BAR a value the hardware could hold.
+ */
+VISIBLE_IF_KUNIT void vpci_bars_init(struct vfio_pci_dev *vp)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		u32 reg = le32_to_cpup(vpci_vbar(vp, bar));
+
+		if (reg & PCI_BASE_ADDRESS_SPACE_IO)
+			vp->bar_flags[bar] = reg & ~PCI_BASE_ADDRESS_IO_MASK;
+		else
+			vp->bar_flags[bar] = reg & ~PCI_BASE_ADDRESS_MEM_MASK;
+		if (vpci_bar_is_mem64(vp->bar_flags[bar]) &&
+		    bar < PCI_STD_NUM_BARS - 1)
+			vp->bar_flags[++bar] = 0;
+	}
+	vpci_bars_fixup(vp);
+}
+EXPORT_SYMBOL_IF_KUNIT(vpci_bars_init);
+
+/**
  * vpci_config_init() - build the virtual config space at open
  * @vp: a device being opened, enabled and with INTx set up
  *
@@ -97,7 +124,7 @@ static void vpci_bars_fixup(struct vfio_pci_dev *vp)
 int vpci_config_init(struct vfio_pci_dev *vp)
 {
 	struct pci_dev *pdev = vp->pdev;
-	int pos, bar, ret;
+	int pos, ret;
 
 	vp->vconfig = kzalloc(pdev->cfg_size, GFP_KERNEL);
 	if (!vp->vconfig)
@@ -113,19 +140,7 @@ int vpci_config_init(struct vfio_pci_dev *vp)
 		}
 		*(__le32 *)&vp->vconfig[pos] = cpu_to_le32(val);
 	}
-
-	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
-		u32 reg = le32_to_cpup(vpci_vbar(vp, bar));
-
-		if (reg & PCI_BASE_ADDRESS_SPACE_IO)
-			vp->bar_flags[bar] = reg & ~PCI_BASE_ADDRESS_IO_MASK;
-		else
-			vp->bar_flags[bar] = reg & ~PCI_BASE_ADDRESS_MEM_MASK;
-		if (vpci_bar_is_mem64(vp->bar_flags[bar]) &&
-		    bar < PCI_STD_NUM_BARS - 1)
-			vp->bar_flags[++bar] = 0;
-	}
-	vpci_bars_fixup(vp);
+	vpci_bars_init(vp);
 
 	/* No usable INTx line: hide the pin */
 	if (!pdev->irq || pdev->irq == IRQ_NOTCONNECTED)
@@ -373,3 +388,4 @@ ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
 		return ret;
 	return done;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpci_config_rw);

@@ -248,6 +248,7 @@ err_free_virt:
 	vp->perm.virt = NULL;
 	return -ENOMEM;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpci_perm_build);
 
 /**
  * vpci_perm_free() - free what vpci_perm_build() allocated
@@ -260,3 +261,4 @@ void vpci_perm_free(struct vfio_pci_dev *vp)
 	vp->perm.write = NULL;
 	vp->perm.virt = NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(vpci_perm_free);

@@ -14,6 +14,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 static bool vpci_is_intx(struct vfio_pci_dev *vp)
@@ -36,7 +37,7 @@ void vpci_intx_signal(struct vfio_pci_dev *vp)
 		return;
 	trigger = READ_ONCE(vp->ctx[0].trigger);
 	if (trigger)
-		eventfd_signal(trigger, 1);
+		vfio_compat_eventfd_signal(trigger);
 }
 
 /**

@@ -164,6 +164,14 @@ static long vpci_get_irq_info(struct vfio_pci_dev *vp, void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/**
+ * vpci_ioctl() - the VFIO_DEVICE_* ioctls of a vfio-pci device file
+ * @vdev: the device
+ * @cmd: the ioctl
+ * @arg: its user argument
+ *
+ * Return: 0 or a negative errno; -ENOTTY for an ioctl not provided.
+ */
 long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		unsigned long arg)
 {
@@ -186,3 +194,4 @@ long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		return -ENOTTY;
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(vpci_ioctl);

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 /**
@@ -62,7 +63,7 @@ static int vpci_set_single_trigger(struct eventfd_ctx **slot,
 		if (!*slot)
 			return -EINVAL;
 		if (count) {
-			eventfd_signal(*slot, 1);
+			vfio_compat_eventfd_signal(*slot);
 		} else {
 			eventfd_ctx_put(*slot);
 			*slot = NULL;
@@ -75,7 +76,7 @@ static int vpci_set_single_trigger(struct eventfd_ctx **slot,
 
 	if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (*(u8 *)data && *slot)
-			eventfd_signal(*slot, 1);
+			vfio_compat_eventfd_signal(*slot);
 		return 0;
 	}
 

@@ -13,6 +13,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 static char ids[1024] __initdata;
@@ -42,7 +43,7 @@ static void vpci_request(struct vfio_device *vdev, unsigned int count)
 			pci_notice_ratelimited(vp->pdev,
 					       "asking user space to release the device (#%u)\n",
 					       count);
-		eventfd_signal(vp->req_trigger, 1);
+		vfio_compat_eventfd_signal(vp->req_trigger);
 	} else if (count == 0) {
 		pci_notice(vp->pdev,
 			   "no request eventfd set: unbind waits until user space closes the device\n");
@@ -130,7 +131,7 @@ static pci_ers_result_t vpci_error_detected(struct pci_dev *pdev,
 
 	mutex_lock(&vp->igate);
 	if (vp->err_trigger)
-		eventfd_signal(vp->err_trigger, 1);
+		vfio_compat_eventfd_signal(vp->err_trigger);
 	mutex_unlock(&vp->igate);
 
 	return PCI_ERS_RESULT_CAN_RECOVER;

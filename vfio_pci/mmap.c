@@ -27,6 +27,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 /**
@@ -226,7 +227,8 @@ int vpci_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_pgoff = (pci_resource_start(pdev, index) >> PAGE_SHIFT) +
 			pgoff;
-	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vfio_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND |
+				      VM_DONTDUMP);
 	vma->vm_ops = &vpci_mmap_ops;
 	return 0;
 }

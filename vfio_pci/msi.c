@@ -15,13 +15,14 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 static irqreturn_t vpci_msi_handler(int irq, void *arg)
 {
 	struct eventfd_ctx *trigger = arg;
 
-	eventfd_signal(trigger, 1);
+	vfio_compat_eventfd_signal(trigger);
 	return IRQ_HANDLED;
 }
 
@@ -240,9 +241,9 @@ int vpci_set_msi_trigger(struct vfio_pci_dev *vp, unsigned int index,
 		if (!vp->ctx[i].trigger)
 			continue;
 		if (flags & VFIO_IRQ_SET_DATA_NONE)
-			eventfd_signal(vp->ctx[i].trigger, 1);
+			vfio_compat_eventfd_signal(vp->ctx[i].trigger);
 		else if (((u8 *)data)[i - start])
-			eventfd_signal(vp->ctx[i].trigger, 1);
+			vfio_compat_eventfd_signal(vp->ctx[i].trigger);
 	}
 	return 0;
 }

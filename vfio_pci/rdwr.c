@@ -371,6 +371,15 @@ static ssize_t vpci_rw(struct vfio_device *vdev, char __user *buf,
 	}
 }
 
+/**
+ * vpci_read() - read() on a device file
+ * @vdev: the device
+ * @buf: user buffer
+ * @count: bytes to read
+ * @ppos: region index in the bits above VPCI_OFFSET_SHIFT, offset below
+ *
+ * Return: bytes read or a negative errno.
+ */
 ssize_t vpci_read(struct vfio_device *vdev, char __user *buf,
 		  size_t count, loff_t *ppos)
 {
@@ -378,7 +387,17 @@ ssize_t vpci_read(struct vfio_device *vdev, char __user *buf,
 		return 0;
 	return vpci_rw(vdev, buf, count, ppos, false);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpci_read);
 
+/**
+ * vpci_write() - write() on a device file
+ * @vdev: the device
+ * @buf: user buffer
+ * @count: bytes to write
+ * @ppos: region index in the bits above VPCI_OFFSET_SHIFT, offset below
+ *
+ * Return: bytes written or a negative errno.
+ */
 ssize_t vpci_write(struct vfio_device *vdev, const char __user *buf,
 		   size_t count, loff_t *ppos)
 {
@@ -386,3 +405,4 @@ ssize_t vpci_write(struct vfio_device *vdev, const char __user *buf,
 		return 0;
 	return vpci_rw(vdev, (char __user *)buf, count, ppos, true);
 }
+EXPORT_SYMBOL_IF_KUNIT(vpci_write);

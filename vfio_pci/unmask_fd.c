@@ -20,6 +20,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 /**
@@ -149,11 +150,11 @@ int vpci_unmask_fd_enable(struct vfio_pci_dev *vp, int fd)
 	init_poll_funcptr(&ufd->pt, vpci_unmask_fd_queue);
 
 	f = fdget(fd);
-	if (!f.file) {
+	if (!vfio_compat_fd_file(f)) {
 		ret = -EBADF;
 		goto err_free;
 	}
-	eventfd = eventfd_ctx_fileget(f.file);
+	eventfd = eventfd_ctx_fileget(vfio_compat_fd_file(f));
 	if (IS_ERR(eventfd)) {
 		ret = PTR_ERR(eventfd);
 		goto err_fdput;
@@ -161,7 +162,7 @@ int vpci_unmask_fd_enable(struct vfio_pci_dev *vp, int fd)
 	ufd->eventfd = eventfd;
 	vp->unmask_fd = ufd;
 
-	events = vfs_poll(f.file, &ufd->pt);
+	events = vfs_poll(vfio_compat_fd_file(f), &ufd->pt);
 	fdput(f);
 
 	/* A signal sent before we listened still counts */

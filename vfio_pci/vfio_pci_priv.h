@@ -21,6 +21,7 @@
 #ifndef VFIO_PCI_PRIV_H
 #define VFIO_PCI_PRIV_H
 
+#include <kunit/visibility.h>
 #include <linux/eventfd.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -182,6 +183,11 @@ ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
 /* config_perm.c */
 int vpci_perm_build(struct vfio_pci_dev *vp);
 void vpci_perm_free(struct vfio_pci_dev *vp);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Internals exported to vfio_pci_kunit.ko only (VISIBLE_IF_KUNIT) */
+void vpci_bars_init(struct vfio_pci_dev *vp);
+#endif
 
 /* intx.c */
 void vpci_intx_signal(struct vfio_pci_dev *vp);

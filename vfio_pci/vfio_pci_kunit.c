@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of vfio-pci.ko: the parts that need no PCI hardware.
+ *
+ * A fake device (struct pci_dev with only cfg_size, the capability
+ * offsets and the resources set, and a vconfig prepared by the test in
+ * place of the hardware's config space) drives the real code.  Only paths
+ * that never touch the hardware are taken: every config access below
+ * stays on bytes that are fully virtual.
+ *
+ * Suites:
+ *   vfio_pci_config_perm  the per-byte permission tables of the header,
+ *                         PM, MSI, MSI-X, PCIe and extended capabilities,
+ *                         malformed chains
+ *   vfio_pci_bars         virtual BAR values at open
+ *   vfio_pci_uapi         the device file with user memory borrowed from
+ *                         the process loading this module (vfio_kunit.h):
+ *                         region offset encoding, BAR sizing through the
+ *                         config region, MSI queue size rules, region
+ *                         info with its capability chain, IRQ info and
+ *                         SET_IRQS validation
+ */
+#include <kunit/test.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <uapi/linux/vfio.h>
+
+#include "vfio_pci_priv.h"
+#include "vfio_kunit.h"
+
+/* ---- the fake device -------------------------------------------------- */
+
+static struct vfio_pci_dev *vpk_dev(struct kunit *test, int cfg_size)
+{
+	struct vfio_pci_dev *vp;
+
+	vp = kunit_kzalloc(test, sizeof(*vp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vp);
+	vp->pdev = kunit_kzalloc(test, sizeof(*vp->pdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vp->pdev);
+	vp->vconfig = kunit_kzalloc(test, cfg_size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vp->vconfig);
+	vp->pdev->cfg_size = cfg_size;
+	mutex_init(&vp->igate);
+	mutex_init(&vp->bar_lock);
+	mutex_init(&vp->vma_lock);
+	init_rwsem(&vp->memory_lock);
+	spin_lock_init(&vp->irqlock);
+	INIT_LIST_HEAD(&vp->vma_list);
+	vp->msix_bar = -1;
+	vp->irq_type = VPCI_IRQ_NONE;
+	return vp;
+}
+
+static void vpk_w8(struct vfio_pci_dev *vp, int pos, u8 v)
+{
+	vp->vconfig[pos] = v;
+}
+
+static void vpk_w16(struct vfio_pci_dev *vp, int pos, u16 v)
+{
+	*(__le16 *)&vp->vconfig[pos] = cpu_to_le16(v);
+}
+
+static void vpk_w32(struct vfio_pci_dev *vp, int pos, u32 v)
+{
+	*(__le32 *)&vp->vconfig[pos] = cpu_to_le32(v);
+}
+
+static u16 vpk_r16(struct vfio_pci_dev *vp, int pos)
+{
+	return le16_to_cpup((__le16 *)&vp->vconfig[pos]);
+}
+
+static u32 vpk_r32(struct vfio_pci_dev *vp, int pos)
+{
+	return le32_to_cpup((__le32 *)&vp->vconfig[pos]);
+}
+
+/* Expect the virt and write masks of the @len bytes at @pos. */
+static void vpk_expect_perm(struct kunit *test, struct vfio_pci_dev *vp,
+			    int pos, int len, u32 virt, u32 write)
+{
+	int i;
+
+	for (i = 0; i < len; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, vp->perm.virt[pos + i],
+				    (u8)(virt >> (8 * i)), "virt of 0x%x",
+				    pos + i);
+		KUNIT_EXPECT_EQ_MSG(test, vp->perm.write[pos + i],
+				    (u8)(write >> (8 * i)), "write of 0x%x",
+				    pos + i);
+	}
+}
+
+static void vpk_perm_cleanup(struct kunit_resource *res)
+{
+	vpci_perm_free(res->data);
+}
+
+/* Build the tables; they are freed when the test ends. */
+static int vpk_perm_build(struct kunit *test, struct vfio_pci_dev *vp)
+{
+	int ret = vpci_perm_build(vp);
+
+	if (!ret)
+		kunit_alloc_resource(test, NULL, vpk_perm_cleanup, GFP_KERNEL,
+				     vp);
+	return ret;
+}
+
+/*
+ * A chain as a device could have it: PM at 0x40, MSI (64-bit, per-vector
+ * masking, 8 vectors, enabled with 4 by a previous owner) at 0x50, MSI-X
+ * at 0x70, PCIe at 0x80.
+ */
+#define VPK_PM		0x40
+#define VPK_MSI		0x50
+#define VPK_MSIX	0x70
+#define VPK_EXP		0x80
+#define VPK_MSI_FLAGS	(PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | \
+			 (3 << 1) | (2 << 4) | PCI_MSI_FLAGS_ENABLE)
+
+static void vpk_caps(struct vfio_pci_dev *vp)
+{
+	vpk_w16(vp, PCI_VENDOR_ID, 0x1234);
+	vpk_w16(vp, PCI_DEVICE_ID, 0x11e8);
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, PCI_CAPABILITY_LIST, VPK_PM);
+
+	vpk_w8(vp, VPK_PM + PCI_CAP_LIST_ID, PCI_CAP_ID_PM);
+	vpk_w8(vp, VPK_PM + PCI_CAP_LIST_NEXT, VPK_MSI);
+	vpk_w16(vp, VPK_PM + PCI_PM_PMC, PCI_PM_CAP_PME_MASK | 3);
+	vpk_w16(vp, VPK_PM + PCI_PM_CTRL, PCI_PM_CTRL_PME_ENABLE |
+		PCI_PM_CTRL_PME_STATUS | 3);
+
+	vpk_w8(vp, VPK_MSI + PCI_CAP_LIST_ID, PCI_CAP_ID_MSI);
+	vpk_w8(vp, VPK_MSI + PCI_CAP_LIST_NEXT, VPK_MSIX);
+	vpk_w16(vp, VPK_MSI + PCI_MSI_FLAGS, VPK_MSI_FLAGS);
+
+	vpk_w8(vp, VPK_MSIX + PCI_CAP_LIST_ID, PCI_CAP_ID_MSIX);
+	vpk_w8(vp, VPK_MSIX + PCI_CAP_LIST_NEXT, VPK_EXP);
+
+	vpk_w8(vp, VPK_EXP + PCI_CAP_LIST_ID, PCI_CAP_ID_EXP);
+	vpk_w8(vp, VPK_EXP + PCI_CAP_LIST_NEXT, 0);
+	vpk_w16(vp, VPK_EXP + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR | 0x10);
+}
+
+/* ---- vfio_pci_config_perm --------------------------------------------- */
+
+static void vpk_perm_header(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+	int bar;
+
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+
+	/* IDs: virtual, read-only */
+	vpk_expect_perm(test, vp, PCI_VENDOR_ID, 4, ~0U, 0);
+	/* command: passed through, except DisINTx which is emulated */
+	vpk_expect_perm(test, vp, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE,
+			0xffff);
+	/* status: read-only, the capability-list bit virtual */
+	vpk_expect_perm(test, vp, PCI_STATUS, 2, PCI_STATUS_CAP_LIST, 0);
+	/* revision, class, header type: hardware, read-only */
+	vpk_expect_perm(test, vp, PCI_REVISION_ID, 4, 0, 0);
+	vpk_expect_perm(test, vp, PCI_HEADER_TYPE, 1, 0, 0);
+	vpk_expect_perm(test, vp, PCI_CACHE_LINE_SIZE, 1, 0, 0xff);
+	vpk_expect_perm(test, vp, PCI_LATENCY_TIMER, 1, 0, 0xff);
+	vpk_expect_perm(test, vp, PCI_BIST, 1, 0, 0xff);
+	/* BARs and the ROM BAR: fully virtual and writable */
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++)
+		vpk_expect_perm(test, vp, PCI_BASE_ADDRESS_0 + 4 * bar, 4, ~0U,
+				~0U);
+	vpk_expect_perm(test, vp, PCI_ROM_ADDRESS, 4, ~0U, ~0U);
+	vpk_expect_perm(test, vp, PCI_SUBSYSTEM_VENDOR_ID, 4, 0, 0);
+	vpk_expect_perm(test, vp, PCI_CAPABILITY_LIST, 1, 0xff, 0);
+	vpk_expect_perm(test, vp, PCI_INTERRUPT_LINE, 1, 0xff, 0xff);
+	vpk_expect_perm(test, vp, PCI_INTERRUPT_PIN, 1, 0xff, 0);
+	/* no capability list: everything after the header is raw */
+	vpk_expect_perm(test, vp, PCI_STD_HEADER_SIZEOF, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, PCI_CFG_SPACE_SIZE - 4, 4, 0, ~0U);
+}
+
+static void vpk_perm_caps(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+	u32 pm_ctl_virt = PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_PME_STATUS |
+			  PCI_PM_CTRL_STATE_MASK;
+	int pos;
+
+	vpk_caps(vp);
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+
+	/* every capability header: virtual, read-only */
+	for (pos = VPK_PM; pos <= VPK_EXP; pos += 0x10) {
+		if (pos == 0x60)
+			continue;	/* inside MSI */
+		vpk_expect_perm(test, vp, pos, 2, 0xffff, 0);
+	}
+
+	/* PM: PME capability bits hidden, power state recorded only */
+	vpk_expect_perm(test, vp, VPK_PM + PCI_PM_PMC, 2, PCI_PM_CAP_PME_MASK,
+			0);
+	vpk_expect_perm(test, vp, VPK_PM + PCI_PM_CTRL, 4, pm_ctl_virt,
+			~(PCI_PM_CTRL_PME_ENABLE | PCI_PM_CTRL_PME_STATUS));
+	KUNIT_EXPECT_EQ(test, vpk_r16(vp, VPK_PM + PCI_PM_PMC), 3);
+	KUNIT_EXPECT_EQ(test, vpk_r16(vp, VPK_PM + PCI_PM_CTRL), 3);
+
+	/* MSI: virtual; the queue size is the only writable flag */
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_FLAGS, 2, 0xffff,
+			PCI_MSI_FLAGS_QSIZE);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_ADDRESS_LO, 4, ~0U, ~0U);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_ADDRESS_HI, 4, ~0U, ~0U);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_DATA_64, 2, 0xffff,
+			0xffff);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_DATA_64 + 2, 2, 0xffff, 0);
+	/* mask bits go to the hardware, pending bits are read from it */
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_MASK_64, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_PENDING_64, 4, 0, 0);
+	/* the user starts with MSI disabled and one vector */
+	KUNIT_EXPECT_EQ(test, vpk_r16(vp, VPK_MSI + PCI_MSI_FLAGS),
+			VPK_MSI_FLAGS & ~(PCI_MSI_FLAGS_ENABLE |
+					  PCI_MSI_FLAGS_QSIZE));
+	/* the byte after the 64-bit maskable MSI capability is raw */
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_PENDING_64 + 4, 1, 0, 0xff);
+
+	/* MSI-X: control and table offsets from the hardware, no writes */
+	vpk_expect_perm(test, vp, VPK_MSIX + PCI_MSIX_FLAGS,
+			PCI_CAP_MSIX_SIZEOF - 2, 0, 0);
+
+	/* PCIe: the FLR bit is dropped, the rest of DEVCTL passed through */
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVCAP, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVCTL, 2,
+			PCI_EXP_DEVCTL_BCR_FLR,
+			0xffff & ~PCI_EXP_DEVCTL_BCR_FLR);
+	KUNIT_EXPECT_EQ(test, vpk_r16(vp, VPK_EXP + PCI_EXP_DEVCTL), 0x10);
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVSTA, 2, 0, 0xffff);
+}
+
+static void vpk_perm_msi32(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, PCI_CAPABILITY_LIST, VPK_MSI);
+	vpk_w8(vp, VPK_MSI + PCI_CAP_LIST_ID, PCI_CAP_ID_MSI);
+	vpk_w16(vp, VPK_MSI + PCI_MSI_FLAGS, 0);
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+
+	/* 32-bit, no masking: data at 0x08, capability ends at 0x0a */
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_ADDRESS_LO, 4, ~0U, ~0U);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_DATA_32, 2, 0xffff,
+			0xffff);
+	vpk_expect_perm(test, vp, VPK_MSI + PCI_MSI_DATA_32 + 2, 2, 0, 0xffff);
+}
+
+static void vpk_perm_malformed(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	/* a chain pointing at itself must terminate */
+	vpk_w8(vp, PCI_CAPABILITY_LIST, 0x40);
+	vpk_w8(vp, 0x40 + PCI_CAP_LIST_ID, PCI_CAP_ID_VNDR);
+	vpk_w8(vp, 0x40 + PCI_CAP_LIST_NEXT, 0x40);
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+	vpk_expect_perm(test, vp, 0x40, 2, 0xffff, 0);
+	vpk_expect_perm(test, vp, 0x42, 2, 0, 0xffff);
+	vpci_perm_free(vp);
+
+	/* an MSI capability running past the standard space is left raw */
+	vpk_w8(vp, 0x40 + PCI_CAP_LIST_NEXT, 0xf0);
+	vpk_w8(vp, 0xf0 + PCI_CAP_LIST_ID, PCI_CAP_ID_MSI);
+	vpk_w16(vp, 0xf0 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT |
+		PCI_MSI_FLAGS_MASKBIT | PCI_MSI_FLAGS_ENABLE);
+	/* its next pointer leads back into the header: the walk stops */
+	vpk_w8(vp, 0xf0 + PCI_CAP_LIST_NEXT, 0x3c);
+	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
+	vpk_expect_perm(test, vp, 0xf0, 2, 0xffff, 0);
+	vpk_expect_perm(test, vp, 0xf0 + PCI_MSI_FLAGS, 2, 0, 0xffff);
+	KUNIT_EXPECT_TRUE(test, vpk_r16(vp, 0xf0 + PCI_MSI_FLAGS) &
+			  PCI_MSI_FLAGS_ENABLE);
+	/* the header's interrupt line keeps its own rules */
+	vpk_expect_perm(test, vp, PCI_INTERRUPT_LINE, 1, 0xff, 0xff);
+
+	/* no capability-list bit: the pointer is not followed */
+	vpci_perm_free(vp);
+	vpk_w16(vp, PCI_STATUS, 0);
+	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
+	vpk_expect_perm(test, vp, 0x40, 2, 0, 0xffff);
+}
+
+static void vpk_perm_ext_caps(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_EXP_SIZE);
+
+	/* AER at 0x100 -> 0x140 -> back to 0x100: headers only, bounded */
+	vpk_w32(vp, 0x100, PCI_EXT_CAP_ID_ERR | (1 << 16) | (0x140 << 20));
+	vpk_w32(vp, 0x140, PCI_EXT_CAP_ID_DSN | (1 << 16) | (0x100 << 20));
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+	vpk_expect_perm(test, vp, 0x100, 4, ~0U, 0);
+	vpk_expect_perm(test, vp, 0x104, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x140, 4, ~0U, 0);
+	vpk_expect_perm(test, vp, 0x144, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, PCI_CFG_SPACE_EXP_SIZE - 4, 4, 0, ~0U);
+}
+
+static struct kunit_case vpk_perm_cases[] = {
+	KUNIT_CASE(vpk_perm_header),
+	KUNIT_CASE(vpk_perm_caps),
+	KUNIT_CASE(vpk_perm_msi32),
+	KUNIT_CASE(vpk_perm_malformed),
+	KUNIT_CASE(vpk_perm_ext_caps),
+	{}
+};
+
+static struct kunit_suite vpk_perm_suite = {
+	.name = "vfio_pci_config_perm",
+	.test_cases = vpk_perm_cases,
+};
+
+/* ---- vfio_pci_bars ---------------------------------------------------- */
+
+#define VPK_IO_FLAGS	PCI_BASE_ADDRESS_SPACE_IO
+#define VPK_M64_FLAGS	(PCI_BASE_ADDRESS_MEM_TYPE_64 | \
+			 PCI_BASE_ADDRESS_MEM_PREFETCH)
+
+static void vpk_resource(struct vfio_pci_dev *vp, int bar, u64 start,
+			 u64 len, unsigned long flags)
+{
+	struct resource *res = &vp->pdev->resource[bar];
+
+	res->start = start;
+	res->end = start + len - 1;
+	res->flags = flags;
+}
+
+/*
+ * BAR0: 1 MiB memory; BAR1: 32 bytes of I/O ports; BAR2/3: 16 MiB 64-bit
+ * prefetchable memory; BAR4, BAR5: none; a 64 KiB ROM.  The registers
+ * hold what firmware programmed, with low bits the BAR size masks out.
+ */
+static void vpk_bars(struct vfio_pci_dev *vp)
+{
+	vpk_resource(vp, 0, 0xfe000000, SZ_1M, IORESOURCE_MEM);
+	vpk_w32(vp, PCI_BASE_ADDRESS_0, 0xfe000000);
+	vpk_resource(vp, 1, 0xc000, 0x20, IORESOURCE_IO);
+	vpk_w32(vp, PCI_BASE_ADDRESS_1, 0xc000 | VPK_IO_FLAGS);
+	vpk_resource(vp, 2, 0x800000000ULL, SZ_16M,
+		     IORESOURCE_MEM | IORESOURCE_MEM_64);
+	vpk_w32(vp, PCI_BASE_ADDRESS_2, 0x00000000 | VPK_M64_FLAGS);
+	vpk_w32(vp, PCI_BASE_ADDRESS_3, 0x8);
+	vpk_resource(vp, PCI_ROM_RESOURCE, 0xfe100000, SZ_64K,
+		     IORESOURCE_MEM);
+	vpk_w32(vp, PCI_ROM_ADDRESS, 0xfe100000 | 0x7fe);
+}
+
+static void vpk_bars_init(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	vpk_bars(vp);
+	/* garbage in an unimplemented BAR */
+	vpk_w32(vp, PCI_BASE_ADDRESS_4, 0x1234);
+	vpci_bars_init(vp);
+
+	KUNIT_EXPECT_EQ(test, vp->bar_flags[0], 0U);
+	KUNIT_EXPECT_EQ(test, vp->bar_flags[1], (u32)VPK_IO_FLAGS);
+	KUNIT_EXPECT_EQ(test, vp->bar_flags[2], (u32)VPK_M64_FLAGS);
+	KUNIT_EXPECT_EQ(test, vp->bar_flags[3], 0U);
+
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_BASE_ADDRESS_0), 0xfe000000U);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_BASE_ADDRESS_1), 0xc001U);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_BASE_ADDRESS_2),
+			(u32)VPK_M64_FLAGS);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_BASE_ADDRESS_3), 0x8U);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_BASE_ADDRESS_4), 0U);
+	/* ROM: address bits aligned to its size, enable bit kept */
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_ROM_ADDRESS), 0xfe100000U);
+}
+
+static void vpk_bars_rom_shadow(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	/* a shadowed ROM without a resource counts as 128 KiB */
+	vp->pdev->resource[PCI_ROM_RESOURCE].flags = IORESOURCE_ROM_SHADOW;
+	vpk_w32(vp, PCI_ROM_ADDRESS, ~0U);
+	vpci_bars_init(vp);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_ROM_ADDRESS),
+			(u32)(~(SZ_128K - 1) | PCI_ROM_ADDRESS_ENABLE));
+
+	/* no ROM at all */
+	vp->pdev->resource[PCI_ROM_RESOURCE].flags = 0;
+	vpk_w32(vp, PCI_ROM_ADDRESS, ~0U);
+	vpci_bars_init(vp);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_ROM_ADDRESS), 0U);
+}
+
+static void vpk_bars_last_mem64(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	/* a 64-bit type in BAR5 has no upper half to pair with */
+	vpk_resource(vp, 5, 0xfd000000, SZ_4K, IORESOURCE_MEM);
+	vpk_w32(vp, PCI_BASE_ADDRESS_5, 0xfd000000 | VPK_M64_FLAGS);
+	vpci_bars_init(vp);
+	KUNIT_EXPECT_EQ(test, vp->bar_flags[5], (u32)VPK_M64_FLAGS);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, PCI_BASE_ADDRESS_5),
+			0xfd000000U | VPK_M64_FLAGS);
+}
+
+static struct kunit_case vpk_bars_cases[] = {
+	KUNIT_CASE(vpk_bars_init),
+	KUNIT_CASE(vpk_bars_rom_shadow),
+	KUNIT_CASE(vpk_bars_last_mem64),
+	{}
+};
+
+static struct kunit_suite vpk_bars_suite = {
+	.name = "vfio_pci_bars",
+	.test_cases = vpk_bars_cases,
+};
+
+/* ---- vfio_pci_uapi ---------------------------------------------------- */
+
+static struct vfio_kunit_user vpk_user;
+
+static int vpk_uapi_suite_init(struct kunit_suite *suite)
+{
+	return vfio_kunit_user_setup(&vpk_user, 4 * PAGE_SIZE);
+}
+
+static void vpk_uapi_suite_exit(struct kunit_suite *suite)
+{
+	vfio_kunit_user_teardown(&vpk_user);
+}
+
+static int vpk_uapi_init(struct kunit *test)
+{
+	return vfio_kunit_user_enter(&vpk_user);
+}
+
+static void vpk_uapi_exit(struct kunit *test)
+{
+	vfio_kunit_user_leave(&vpk_user);
+}
+
+/* An open device with the BARs and capabilities above. */
+static struct vfio_pci_dev *vpk_open(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	vpk_caps(vp);
+	vpk_bars(vp);
+	vpk_w8(vp, PCI_INTERRUPT_PIN, 1);
+	vp->pdev->msi_cap = VPK_MSI;
+	vpci_bars_init(vp);
+	if (vpk_perm_build(test, vp))
+		return NULL;
+	return vp;
+}
+
+static ssize_t vpk_cfg_read(struct vfio_pci_dev *vp, loff_t pos, void *val,
+			    size_t count)
+{
+	void __user *ubuf = vfio_kunit_uptr(&vpk_user, 0);
+	loff_t ppos = VPCI_INDEX_TO_OFFSET(VFIO_PCI_CONFIG_REGION_INDEX) + pos;
+	ssize_t ret;
+
+	ret = vpci_read(&vp->vdev, ubuf, count, &ppos);
+	if (ret > 0 && copy_from_user(val, ubuf, ret))
+		return -EFAULT;
+	return ret;
+}
+
+static ssize_t vpk_cfg_write(struct vfio_pci_dev *vp, loff_t pos,
+			     const void *val, size_t count)
+{
+	void __user *ubuf = vfio_kunit_uptr(&vpk_user, 0);
+	loff_t ppos = VPCI_INDEX_TO_OFFSET(VFIO_PCI_CONFIG_REGION_INDEX) + pos;
+
+	if (copy_to_user(ubuf, val, count))
+		return -EFAULT;
+	return vpci_write(&vp->vdev, ubuf, count, &ppos);
+}
+
+static u32 vpk_cfg_size_bar(struct kunit *test, struct vfio_pci_dev *vp,
+			    int reg)
+{
+	__le32 ones = cpu_to_le32(~0U), val = 0;
+
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, reg, &ones, 4), 4L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, reg, &val, 4), 4L);
+	return le32_to_cpu(val);
+}
+
+static void vpk_region_offsets(struct kunit *test)
+{
+	void __user *ubuf = vfio_kunit_uptr(&vpk_user, 0);
+	struct vfio_pci_dev *vp = vpk_open(test);
+	u64 cfg = VPCI_INDEX_TO_OFFSET(VFIO_PCI_CONFIG_REGION_INDEX);
+	loff_t ppos;
+	__le16 id;
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	/* the index lives above bit 40 */
+	KUNIT_EXPECT_EQ(test, cfg, 7ULL << 40);
+	KUNIT_EXPECT_EQ(test, VPCI_OFFSET_TO_INDEX(cfg + VPCI_OFFSET_MASK),
+			7ULL);
+	KUNIT_EXPECT_EQ(test, VPCI_OFFSET_MASK, (1ULL << 40) - 1);
+	KUNIT_EXPECT_EQ(test, VPCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX),
+			0ULL);
+
+	/* a config read advances the file position */
+	ppos = cfg + PCI_DEVICE_ID;
+	KUNIT_EXPECT_EQ(test, vpci_read(&vp->vdev, ubuf, 2, &ppos), 2L);
+	KUNIT_EXPECT_EQ(test, ppos, (loff_t)(cfg + PCI_DEVICE_ID + 2));
+	KUNIT_EXPECT_EQ(test, copy_from_user(&id, ubuf, 2), 0UL);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(id), 0x11e8);
+
+	/* unknown regions, a VGA region without VGA, no ROM to write */
+	ppos = VPCI_INDEX_TO_OFFSET(VFIO_PCI_NUM_REGIONS);
+	KUNIT_EXPECT_EQ(test, vpci_read(&vp->vdev, ubuf, 4, &ppos), -EINVAL);
+	ppos = VPCI_INDEX_TO_OFFSET(VFIO_PCI_VGA_REGION_INDEX);
+	KUNIT_EXPECT_EQ(test, vpci_read(&vp->vdev, ubuf, 4, &ppos), -EINVAL);
+	ppos = VPCI_INDEX_TO_OFFSET(VFIO_PCI_ROM_REGION_INDEX);
+	KUNIT_EXPECT_EQ(test, vpci_write(&vp->vdev, ubuf, 4, &ppos), -EINVAL);
+	ppos = -1;
+	KUNIT_EXPECT_EQ(test, vpci_read(&vp->vdev, ubuf, 4, &ppos), -EINVAL);
+	/* nothing to do is not an error */
+	ppos = VPCI_INDEX_TO_OFFSET(VFIO_PCI_NUM_REGIONS);
+	KUNIT_EXPECT_EQ(test, vpci_read(&vp->vdev, ubuf, 0, &ppos), 0L);
+}
+
+static void vpk_cfg_bounds(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_open(test);
+	__le32 val = 0;
+	__le16 w = cpu_to_le16(0xbeef);
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	/* [pos, pos + count) must lie inside the config space */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_CFG_SPACE_SIZE, &val, 1),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_CFG_SPACE_SIZE - 2, &val,
+					   4), -EFAULT);
+	KUNIT_EXPECT_EQ(test, vpci_config_rw(vp, vfio_kunit_uptr(&vpk_user, 0),
+					     1, -1, false), -EFAULT);
+
+	/* IDs are read-only: the write succeeds and changes nothing */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, PCI_VENDOR_ID, &w, 2), 2L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_VENDOR_ID, &val, 4), 4L);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(val), 0x11e81234U);
+	/* an unaligned read is split and still sees the same bytes */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_VENDOR_ID + 1, &val, 3),
+			3L);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(val) & 0xffffff, 0x11e812U);
+}
+
+static void vpk_cfg_bar_sizing(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_open(test);
+	__le32 addr = cpu_to_le32(0xfe123456), val = 0;
+	__le32 rom = cpu_to_le32(PCI_ROM_ADDRESS_MASK);
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	/* all-ones reads back the size mask and the type bits */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_size_bar(test, vp, PCI_BASE_ADDRESS_0),
+			(u32)~(SZ_1M - 1));
+	KUNIT_EXPECT_EQ(test, vpk_cfg_size_bar(test, vp, PCI_BASE_ADDRESS_1),
+			~(0x20U - 1) | VPK_IO_FLAGS);
+	/* 64-bit pair: the low half keeps the type, the high half all ones */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_size_bar(test, vp, PCI_BASE_ADDRESS_2),
+			(u32)~(SZ_16M - 1) | VPK_M64_FLAGS);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_size_bar(test, vp, PCI_BASE_ADDRESS_3),
+			~0U);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_size_bar(test, vp, PCI_BASE_ADDRESS_4),
+			0U);
+
+	/* the smallest I/O BAR: 4 ports, only bits 0 and 1 are not address */
+	vpk_resource(vp, 4, 0xd000, 4, IORESOURCE_IO);
+	vpk_w32(vp, PCI_BASE_ADDRESS_4, 0xd000 | VPK_IO_FLAGS);
+	vpci_bars_init(vp);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_size_bar(test, vp, PCI_BASE_ADDRESS_4),
+			~3U | VPK_IO_FLAGS);
+
+	/* ROM: sized with the address mask, enable bit not set */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, PCI_ROM_ADDRESS, &rom, 4), 4L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_ROM_ADDRESS, &val, 4), 4L);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(val), (u32)~(SZ_64K - 1));
+
+	/* an address is aligned down to the BAR size */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, PCI_BASE_ADDRESS_0, &addr, 4),
+			4L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_BASE_ADDRESS_0, &val, 4),
+			4L);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(val), 0xfe100000U);
+	/* a 2-byte write to the upper half of a BAR */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, PCI_BASE_ADDRESS_0 + 2, &addr,
+					    2), 2L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, PCI_BASE_ADDRESS_0, &val, 4),
+			4L);
+	KUNIT_EXPECT_EQ(test, le32_to_cpu(val), 0x34500000U);
+}
+
+static void vpk_cfg_msi_qsize(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_open(test);
+	__le16 flags = cpu_to_le16(PCI_MSI_FLAGS_QSIZE | PCI_MSI_FLAGS_ENABLE);
+	u16 base = VPK_MSI_FLAGS & ~(PCI_MSI_FLAGS_ENABLE |
+				     PCI_MSI_FLAGS_QSIZE);
+	__le16 val = 0;
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	/* 128 vectors asked, 8 capable: clamped; enable is not writable */
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, VPK_MSI + PCI_MSI_FLAGS,
+					    &flags, 2), 2L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, VPK_MSI + PCI_MSI_FLAGS, &val,
+					   2), 2L);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(val), base | (3 << 4));
+
+	flags = cpu_to_le16(1 << 4);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_write(vp, VPK_MSI + PCI_MSI_FLAGS,
+					    &flags, 2), 2L);
+	KUNIT_EXPECT_EQ(test, vpk_cfg_read(vp, VPK_MSI + PCI_MSI_FLAGS, &val,
+					   2), 2L);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(val), base | (1 << 4));
+}
+
+static long vpk_region_info(struct vfio_pci_dev *vp, u32 index, u32 argsz,
+			    struct vfio_region_info *info)
+{
+	struct vfio_region_info in = { .argsz = argsz, .index = index };
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+	long ret;
+
+	if (copy_to_user(arg, &in, sizeof(in)))
+		return -EFAULT;
+	ret = vpci_ioctl(&vp->vdev, VFIO_DEVICE_GET_REGION_INFO,
+			 (unsigned long)arg);
+	if (copy_from_user(info, arg, sizeof(*info)))
+		return -EFAULT;
+	return ret;
+}
+
+static void vpk_region_info_basic(struct kunit *test)
+{
+	const u32 rw = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+	struct vfio_pci_dev *vp = vpk_open(test);
+	struct vfio_region_info info;
+	const u32 sz = sizeof(info);
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	vp->bar_mmap_ok[0] = true;
+
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_CONFIG_REGION_INDEX,
+					      sz, &info), 0L);
+	KUNIT_EXPECT_EQ(test, info.offset, 7ULL << 40);
+	KUNIT_EXPECT_EQ(test, info.size, (u64)PCI_CFG_SPACE_SIZE);
+	KUNIT_EXPECT_EQ(test, info.flags, rw);
+
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_BAR0_REGION_INDEX,
+					      sz, &info), 0L);
+	KUNIT_EXPECT_EQ(test, info.offset, 0ULL);
+	KUNIT_EXPECT_EQ(test, info.size, (u64)SZ_1M);
+	KUNIT_EXPECT_EQ(test, info.flags, rw | VFIO_REGION_INFO_FLAG_MMAP);
+
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_BAR1_REGION_INDEX,
+					      sz, &info), 0L);
+	KUNIT_EXPECT_EQ(test, info.offset, 1ULL << 40);
+	KUNIT_EXPECT_EQ(test, info.size, 0x20ULL);
+	KUNIT_EXPECT_EQ(test, info.flags, rw);
+
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_BAR4_REGION_INDEX,
+					      sz, &info), 0L);
+	KUNIT_EXPECT_EQ(test, info.offset, 4ULL << 40);
+	KUNIT_EXPECT_EQ(test, info.size, 0ULL);
+	KUNIT_EXPECT_EQ(test, info.flags, 0U);
+
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_VGA_REGION_INDEX,
+					      sz, &info), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_NUM_REGIONS, sz,
+					      &info), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_CONFIG_REGION_INDEX,
+					      offsetofend(struct
+							  vfio_region_info,
+							  offset) - 1, &info),
+			-EINVAL);
+}
+
+static void vpk_region_info_msix_cap(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_open(test);
+	struct vfio_info_cap_header hdr;
+	struct vfio_region_info info;
+	u32 need;
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	vp->bar_mmap_ok[2] = true;
+	vp->msix_bar = 2;
+
+	/* too small for the chain: argsz grows, no cap_offset */
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_BAR2_REGION_INDEX,
+					      sizeof(info), &info), 0L);
+	KUNIT_EXPECT_TRUE(test, info.flags & VFIO_REGION_INFO_FLAG_CAPS);
+	KUNIT_EXPECT_TRUE(test, info.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	KUNIT_EXPECT_EQ(test, info.argsz, (u32)(sizeof(info) + sizeof(hdr)));
+	KUNIT_EXPECT_EQ(test, info.cap_offset, 0U);
+	KUNIT_EXPECT_EQ(test, info.size, (u64)SZ_16M);
+	need = info.argsz;
+
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_BAR2_REGION_INDEX,
+					      need, &info), 0L);
+	KUNIT_EXPECT_EQ(test, info.argsz, need);
+	KUNIT_EXPECT_EQ(test, info.cap_offset, (u32)sizeof(info));
+	KUNIT_EXPECT_EQ(test, copy_from_user(&hdr,
+					     vfio_kunit_uptr(&vpk_user,
+							     sizeof(info)),
+					     sizeof(hdr)), 0UL);
+	KUNIT_EXPECT_EQ(test, hdr.id, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE);
+	KUNIT_EXPECT_EQ(test, hdr.version, 1);
+	KUNIT_EXPECT_EQ(test, hdr.next, 0U);
+
+	/* a BAR that cannot be mmapped gets no MSI-X capability */
+	vp->bar_mmap_ok[2] = false;
+	KUNIT_EXPECT_EQ(test, vpk_region_info(vp, VFIO_PCI_BAR2_REGION_INDEX,
+					      need, &info), 0L);
+	KUNIT_EXPECT_FALSE(test, info.flags & VFIO_REGION_INFO_FLAG_CAPS);
+}
+
+static long vpk_irq_info(struct vfio_pci_dev *vp, u32 index,
+			 struct vfio_irq_info *info)
+{
+	struct vfio_irq_info in = { .argsz = sizeof(in), .index = index };
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+	long ret;
+
+	if (copy_to_user(arg, &in, sizeof(in)))
+		return -EFAULT;
+	ret = vpci_ioctl(&vp->vdev, VFIO_DEVICE_GET_IRQ_INFO,
+			 (unsigned long)arg);
+	if (copy_from_user(info, arg, sizeof(*info)))
+		return -EFAULT;
+	return ret;
+}
+
+static void vpk_irq_info_counts(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_open(test);
+	struct vfio_irq_info info;
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	vp->pdev->msi_cap = 0;	/* MSI count comes from the hardware */
+
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_INTX_IRQ_INDEX, &info),
+			0L);
+	KUNIT_EXPECT_EQ(test, info.count, 1U);
+	KUNIT_EXPECT_EQ(test, info.flags, VFIO_IRQ_INFO_EVENTFD |
+			VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED);
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_MSI_IRQ_INDEX, &info),
+			0L);
+	KUNIT_EXPECT_EQ(test, info.count, 0U);
+	KUNIT_EXPECT_EQ(test, info.flags,
+			VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_REQ_IRQ_INDEX, &info),
+			0L);
+	KUNIT_EXPECT_EQ(test, info.count, 1U);
+	/* ERR exists on PCIe devices only */
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_ERR_IRQ_INDEX, &info),
+			-EINVAL);
+	vp->pdev->pcie_cap = VPK_EXP;
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_ERR_IRQ_INDEX, &info),
+			0L);
+	KUNIT_EXPECT_EQ(test, info.count, 1U);
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_NUM_IRQS, &info),
+			-EINVAL);
+	/* no interrupt pin: no INTx vector */
+	vp->vconfig[PCI_INTERRUPT_PIN] = 0;
+	KUNIT_EXPECT_EQ(test, vpk_irq_info(vp, VFIO_PCI_INTX_IRQ_INDEX, &info),
+			0L);
+	KUNIT_EXPECT_EQ(test, info.count, 0U);
+}
+
+static void vpk_device_info(struct kunit *test)
+{
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+	struct vfio_pci_dev *vp = vpk_open(test);
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	vp->reset_works = true;
+	KUNIT_EXPECT_EQ(test, copy_to_user(arg, &info, sizeof(info)), 0UL);
+	KUNIT_EXPECT_EQ(test, vpci_ioctl(&vp->vdev, VFIO_DEVICE_GET_INFO,
+					 (unsigned long)arg), 0L);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&info, arg, sizeof(info)), 0UL);
+	KUNIT_EXPECT_EQ(test, info.flags,
+			VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET);
+	KUNIT_EXPECT_EQ(test, info.num_regions, (u32)VFIO_PCI_NUM_REGIONS);
+	KUNIT_EXPECT_EQ(test, info.num_irqs, (u32)VFIO_PCI_NUM_IRQS);
+
+	info.argsz = offsetofend(struct vfio_device_info, num_irqs) - 1;
+	KUNIT_EXPECT_EQ(test, copy_to_user(arg, &info, sizeof(info)), 0UL);
+	KUNIT_EXPECT_EQ(test, vpci_ioctl(&vp->vdev, VFIO_DEVICE_GET_INFO,
+					 (unsigned long)arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpci_ioctl(&vp->vdev, VFIO_DEVICE_IOEVENTFD,
+					 (unsigned long)arg), -ENOTTY);
+}
+
+/* SET_IRQS with a header and @payload_len bytes of @payload. */
+static long vpk_set_irqs(struct vfio_pci_dev *vp, u32 argsz, u32 flags,
+			 u32 index, u32 start, u32 count, const void *payload,
+			 size_t payload_len)
+{
+	struct vfio_irq_set hdr = {
+		.argsz = argsz,
+		.flags = flags,
+		.index = index,
+		.start = start,
+		.count = count,
+	};
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+
+	if (copy_to_user(arg, &hdr, sizeof(hdr)) ||
+	    copy_to_user(arg + sizeof(hdr), payload, payload_len))
+		return -EFAULT;
+	return vpci_ioctl(&vp->vdev, VFIO_DEVICE_SET_IRQS, (unsigned long)arg);
+}
+
+static void vpk_set_irqs_validation(struct kunit *test)
+{
+	const u32 trig = VFIO_IRQ_SET_ACTION_TRIGGER;
+	const u32 none = VFIO_IRQ_SET_DATA_NONE;
+	const u32 efd = VFIO_IRQ_SET_DATA_EVENTFD;
+	const u32 req = VFIO_PCI_REQ_IRQ_INDEX;
+	const u32 minsz = sizeof(struct vfio_irq_set);
+	struct vfio_pci_dev *vp = vpk_open(test);
+	s32 fd = -1;
+	u8 yes = 1;
+
+	KUNIT_EXPECT_NOT_NULL(test, vp);
+	if (!vp)
+		return;
+	vp->pdev->msi_cap = 0;
+
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz - 1, none | trig, req, 0,
+					   1, NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig,
+					   VFIO_PCI_NUM_IRQS, 0, 1, NULL, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig | BIT(10),
+					   req, 0, 1, NULL, 0), -EINVAL);
+	/* exactly one data type */
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, trig, req, 0, 1, NULL,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz,
+					   none | VFIO_IRQ_SET_DATA_BOOL | trig,
+					   req, 0, 1, NULL, 0), -EINVAL);
+	/* start + count must not wrap, and must fit the index */
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig, req, 1,
+					   U32_MAX - 1, NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig,
+					   VFIO_PCI_INTX_IRQ_INDEX, 1, 1, NULL,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig,
+					   VFIO_PCI_INTX_IRQ_INDEX, 0, 2, NULL,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig,
+					   VFIO_PCI_MSI_IRQ_INDEX, 0, 1, NULL,
+					   0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, none | trig,
+					   VFIO_PCI_ERR_IRQ_INDEX, 0, 1, NULL,
+					   0), -EINVAL);
+	/* the payload must be there for every vector */
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz, efd | trig, req, 0, 1,
+					   NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz + 3, efd | trig, req, 0,
+					   1, &fd, 3), -EINVAL);
+
+	/* valid: fd -1 clears the (absent) trigger */
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz + 4, efd | trig, req, 0,
+					   1, &fd, 4), 0L);
+	KUNIT_EXPECT_NULL(test, vp->req_trigger);
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz + 1,
+					   VFIO_IRQ_SET_DATA_BOOL | trig, req,
+					   0, 1, &yes, 1), 0L);
+	/* an action the index does not have */
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz,
+					   none | VFIO_IRQ_SET_ACTION_MASK,
+					   req, 0, 1, NULL, 0), -ENOTTY);
+	/* ERR on a PCIe device */
+	vp->pdev->pcie_cap = VPK_EXP;
+	KUNIT_EXPECT_EQ(test, vpk_set_irqs(vp, minsz + 4, efd | trig,
+					   VFIO_PCI_ERR_IRQ_INDEX, 0, 1, &fd,
+					   4), 0L);
+	KUNIT_EXPECT_NULL(test, vp->err_trigger);
+}
+
+static struct kunit_case vpk_uapi_cases[] = {
+	KUNIT_CASE(vpk_region_offsets),
+	KUNIT_CASE(vpk_cfg_bounds),
+	KUNIT_CASE(vpk_cfg_bar_sizing),
+	KUNIT_CASE(vpk_cfg_msi_qsize),
+	KUNIT_CASE(vpk_region_info_basic),
+	KUNIT_CASE(vpk_region_info_msix_cap),
+	KUNIT_CASE(vpk_irq_info_counts),
+	KUNIT_CASE(vpk_device_info),
+	KUNIT_CASE(vpk_set_irqs_validation),
+	{}
+};
+
+static struct kunit_suite vpk_uapi_suite = {
+	.name = "vfio_pci_uapi",
+	.suite_init = vpk_uapi_suite_init,
+	.suite_exit = vpk_uapi_suite_exit,
+	.init = vpk_uapi_init,
+	.exit = vpk_uapi_exit,
+	.test_cases = vpk_uapi_cases,
+};
+
+kunit_test_suites(&vpk_perm_suite, &vpk_bars_suite, &vpk_uapi_suite);
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests of vfio-pci");
