@@ -3,13 +3,16 @@
 #
 # The whole test suite (`make check`), tier by tier:
 #   stock     Debian's stock 6.1 kernel: the testbed with our modules (mode
-#             ours), then with the kernel's in-tree ones (mode reference);
+#             ours), then with the kernel's in-tree ones (mode reference),
+#             then ours again in a guest without an IOMMU (mode noiommu:
+#             Debian's in-tree VFIO has no noiommu, so ours only);
 #   backports every other installed Debian kernel with headers (the
-#             bookworm-backports 6.12): ours + reference.  None installed
-#             is a failure: scripts/install-deps.sh installs one;
+#             bookworm-backports 6.12): ours + reference + noiommu.  None
+#             installed is a failure: scripts/install-deps.sh installs one;
 #   debug     the debug kernel of scripts/debug-kernel.sh (built first if
 #             not cached): ours, with the KUnit test modules, and KASAN,
-#             lockdep and kmemleak watching (--quick leaves this tier out).
+#             lockdep and kmemleak watching, then noiommu (--quick leaves
+#             this tier out).
 # Each tier builds its modules (build/kernel-<release>/), boots once per
 # mode and prints one summary line per mode; the last line is exactly
 # "N passed, N failed, N skipped" over all of them.  A failed build, or a
@@ -81,9 +84,12 @@ tier() {
 	echo "==== tier $name: $kernel ===="
 	if ! $make --no-print-directory KDIR="$kdir" modules; then
 		fail "the module build for $kernel failed"
-		summaries+=("$kernel/ours: not run (the module build failed)")
 		for mode in "$@"; do
-			[ "$mode" = ours ] || run_mode "$kernel" "$mode" "${limit:-}"
+			case $mode in
+			ours | noiommu)
+				summaries+=("$kernel/$mode: not run (the module build failed)") ;;
+			*) run_mode "$kernel" "$mode" "${limit:-}" ;;
+			esac
 		done
 	else
 		for mode in "$@"; do
@@ -100,7 +106,7 @@ if ! $make --no-print-directory tests; then
 	fail "the test program build failed"
 fi
 
-tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference
+tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference noiommu
 
 others=$(tests/testbed/kernels.sh --others | grep -vxF "$stock")
 if [ -z "$others" ]; then
@@ -110,7 +116,7 @@ if [ -z "$others" ]; then
 fi
 for kernel in $others; do
 	tier backports "$kernel" "/usr/src/linux-headers-$kernel" \
-		ours reference
+		ours reference noiommu
 done
 
 if [ $quick = 0 ]; then
@@ -118,7 +124,7 @@ if [ $quick = 0 ]; then
 	if debug_dir=$(scripts/debug-kernel.sh); then
 		timings+=("debug kernel (build or cache): $(($(date +%s) - start)) s")
 		debug_rel=$(tests/testbed/kernels.sh --release "$debug_dir")
-		tier debug "$debug_rel" "$debug_dir" ours
+		tier debug "$debug_rel" "$debug_dir" ours noiommu
 	else
 		fail "the debug kernel did not build (scripts/debug-kernel.sh)"
 		summaries+=("debug: not run (the debug kernel did not build)")

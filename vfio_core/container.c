@@ -17,11 +17,14 @@
  * Errnos follow Linux 6.1: VFIO_SET_IOMMU without a group or with a
  * backend already set is -EINVAL, with no backend claiming the type it is
  * -ENODEV; an ioctl the core does not know is -EINVAL without a backend.
+ * A container holds either noiommu groups only (and can then select only
+ * noiommu.c's backend) or IOMMU groups only; mixing is -EPERM.
  *
  * Ranges and overflow: none are handled here.  Arguments of forwarded
  * ioctls (IOVA ranges and sizes) reach the backend untouched; the backend
  * validates them.
  */
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -69,7 +72,9 @@ bool vfio_container_has_backend(struct vfio_container *container)
  * @ext: the extension
  *
  * Return: the set backend's answer, or without a backend the first
- * positive answer of a registered backend, else 0.
+ * positive answer of a backend the container could select (noiommu.c's
+ * built-in one for a container of noiommu groups, the registered ones for
+ * a container of IOMMU groups, any for an empty container), else 0.
  */
 long vfio_container_check_extension(struct vfio_container *container,
 				    unsigned long ext)
@@ -77,11 +82,19 @@ long vfio_container_check_extension(struct vfio_container *container,
 	long ret;
 
 	down_read(&container->lock);
-	if (container->backend)
+	if (container->backend) {
 		ret = container->backend->ioctl(container->iommu_data,
 						VFIO_CHECK_EXTENSION, ext);
-	else
+	} else if (list_empty(&container->group_list)) {
 		ret = vfio_backends_check_extension(ext);
+		if (ret <= 0)
+			ret = vfio_noiommu_check_extension(ext);
+	} else if (container->noiommu) {
+		/* Groups restrict the answer to the backends they allow. */
+		ret = vfio_noiommu_check_extension(ext);
+	} else {
+		ret = vfio_backends_check_extension(ext);
+	}
 	up_read(&container->lock);
 	return ret;
 }
@@ -98,6 +111,8 @@ static long vfio_container_set_iommu(struct vfio_container *container,
 	 */
 	if (list_empty(&container->group_list) || container->backend)
 		ret = -EINVAL;
+	else if (container->noiommu)
+		ret = vfio_noiommu_select(container, type);
 	else
 		ret = vfio_backends_select(container, type);
 	up_write(&container->lock);
@@ -195,7 +210,9 @@ struct vfio_container *vfio_container_from_file(struct file *file)
  *
  * If a backend is already set, the group is handed to it first.
  *
- * Return: 0, or the backend's errno.
+ * Return: 0, -EPERM for a noiommu group without CAP_SYS_RAWIO or when the
+ * container holds groups of the other kind (noiommu or IOMMU), or the
+ * backend's errno.
  */
 int vfio_container_attach_group(struct vfio_container *container,
 				struct vfio_group *group)
@@ -204,7 +221,16 @@ int vfio_container_attach_group(struct vfio_container *container,
 
 	lockdep_assert_held(&group->group_lock);
 
+	if (group->noiommu && !capable(CAP_SYS_RAWIO))
+		return -EPERM;
+
 	down_write(&container->lock);
+	/* noiommu groups and IOMMU groups never share a container. */
+	if (!list_empty(&container->group_list) &&
+	    container->noiommu != group->noiommu) {
+		ret = -EPERM;
+		goto unlock;
+	}
 	if (container->backend) {
 		ret = container->backend->attach_group(container->iommu_data,
 						       group->iommu_group);
@@ -213,6 +239,7 @@ int vfio_container_attach_group(struct vfio_container *container,
 	}
 
 	kref_get(&container->kref);
+	container->noiommu = group->noiommu;
 	group->container = container;
 	list_add_tail(&group->container_entry, &container->group_list);
 unlock:

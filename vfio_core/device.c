@@ -82,27 +82,40 @@ static bool vfio_group_has_dev(struct vfio_group *group, struct device *dev)
  * vfio_register_group_dev() - make a device available to user space
  * @vdev: an initialized device whose @dev is in an IOMMU group
  *
- * Return: 0, -EINVAL if the device has no IOMMU group or its IOMMU cannot
- * enforce cache coherent DMA, -EBUSY if the same struct device is already
- * registered, or another negative errno.
+ * A device without an IOMMU group gets a fake one when noiommu mode is
+ * enabled (see noiommu.c).
+ *
+ * Return: 0, -EINVAL if the device has no IOMMU group (and noiommu mode is
+ * off) or its IOMMU cannot enforce cache coherent DMA, -EBUSY if the same
+ * struct device is already registered, or another negative errno.
  */
 int vfio_register_group_dev(struct vfio_device *vdev)
 {
 	struct iommu_group *iommu_group;
 	struct vfio_group *group;
+	bool noiommu = false;
 	int ret;
 
 	iommu_group = iommu_group_get(vdev->dev);
-	if (!iommu_group)
-		return -EINVAL;
-
-	/* Mappings are always IOMMU_CACHE: the IOMMU must honour that. */
-	if (!device_iommu_capable(vdev->dev, IOMMU_CAP_CACHE_COHERENCY)) {
+	if (!iommu_group) {
+		/* No IOMMU: only in noiommu mode, with a fake group. */
+		if (!vfio_noiommu_enabled()) {
+			dev_warn(vdev->dev,
+				 "vfio: no IOMMU group (and vfio enable_unsafe_noiommu_mode is off)\n");
+			return -EINVAL;
+		}
+		iommu_group = vfio_noiommu_group_alloc(vdev->dev);
+		if (IS_ERR(iommu_group))
+			return PTR_ERR(iommu_group);
+		noiommu = true;
+	} else if (!device_iommu_capable(vdev->dev,
+					 IOMMU_CAP_CACHE_COHERENCY)) {
+		/* Mappings are always IOMMU_CACHE: the IOMMU must honour it. */
 		ret = -EINVAL;
 		goto put_iommu_group;
 	}
 
-	group = vfio_group_get_or_create(iommu_group);
+	group = vfio_group_get_or_create(iommu_group, noiommu);
 	if (IS_ERR(group)) {
 		ret = PTR_ERR(group);
 		goto put_iommu_group;
@@ -131,6 +144,8 @@ int vfio_register_group_dev(struct vfio_device *vdev)
 put_registration:
 	vfio_group_put_registration(group);
 put_iommu_group:
+	if (noiommu)
+		vfio_noiommu_group_remove_device(vdev->dev);
 	iommu_group_put(iommu_group);
 	return ret;
 }
@@ -190,6 +205,9 @@ void vfio_unregister_group_dev(struct vfio_device *vdev)
 	vfio_device_wait_users(vdev);
 
 	vdev->group = NULL;
+	/* Leave the fake group; the vfio group still holds a reference. */
+	if (group->noiommu)
+		vfio_noiommu_group_remove_device(vdev->dev);
 	vfio_group_put_registration(group);
 }
 EXPORT_SYMBOL_GPL(vfio_unregister_group_dev);

@@ -18,11 +18,13 @@
  * the driver untouched; the driver validates and bounds them.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pm_runtime.h>
+#include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/vfio.h>
 
@@ -212,7 +214,8 @@ static const struct file_operations vfio_device_fops = {
  * On success the caller's users reference moves to the new file.
  *
  * Return: the new file descriptor, -EINVAL if the group has no container
- * or the container no IOMMU backend, -ENODEV if the driver is going away,
+ * or the container no IOMMU backend, -EPERM for a noiommu device without
+ * CAP_SYS_RAWIO, -ENODEV if the driver is going away,
  * open_device()'s errno, or another negative errno.
  */
 int vfio_device_open_fd(struct vfio_group *group, struct vfio_device *vdev)
@@ -229,6 +232,10 @@ int vfio_device_open_fd(struct vfio_group *group, struct vfio_device *vdev)
 	if (!group->container ||
 	    !vfio_container_has_backend(group->container)) {
 		ret = -EINVAL;
+		goto unlock_group;
+	}
+	if (group->noiommu && !capable(CAP_SYS_RAWIO)) {
+		ret = -EPERM;
 		goto unlock_group;
 	}
 	if (!try_module_get(owner)) {
@@ -251,6 +258,9 @@ int vfio_device_open_fd(struct vfio_group *group, struct vfio_device *vdev)
 	/* anon_inode_getfile() leaves positional I/O off; regions need it. */
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 
+	if (group->noiommu)
+		dev_warn(vdev->dev, "vfio-noiommu device opened by user (%s:%d)\n",
+			 current->comm, task_pid_nr(current));
 	fd_install(fd, file);
 	return fd;
 

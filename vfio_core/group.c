@@ -23,12 +23,15 @@
  * cover MINORMASK + 1 minors starting at 0.  A full table fails the
  * registration with -EBUSY from xa_alloc(); nothing wraps.
  */
+#include <linux/capability.h>
 #include <linux/cdev.h>
 #include <linux/compat.h>
 #include <linux/fs.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -73,7 +76,8 @@ static struct vfio_group *vfio_group_find(struct iommu_group *iommu_group)
 	return NULL;
 }
 
-static struct vfio_group *vfio_group_create(struct iommu_group *iommu_group)
+static struct vfio_group *vfio_group_create(struct iommu_group *iommu_group,
+					    bool noiommu)
 {
 	struct vfio_group *group;
 	u32 minor;
@@ -87,6 +91,7 @@ static struct vfio_group *vfio_group_create(struct iommu_group *iommu_group)
 
 	kref_init(&group->kref);
 	group->id = iommu_group_id(iommu_group);
+	group->noiommu = noiommu;
 	mutex_init(&group->device_lock);
 	INIT_LIST_HEAD(&group->device_list);
 	mutex_init(&group->group_lock);
@@ -100,7 +105,8 @@ static struct vfio_group *vfio_group_create(struct iommu_group *iommu_group)
 
 	group->dev = device_create(vfio_group_class, NULL,
 				   MKDEV(MAJOR(vfio_group_devt), minor), group,
-				   "%d", group->id);
+				   "%s%d", noiommu ? "noiommu-" : "",
+				   group->id);
 	if (IS_ERR(group->dev)) {
 		ret = PTR_ERR(group->dev);
 		goto erase_minor;
@@ -122,20 +128,22 @@ free_group:
 /**
  * vfio_group_get_or_create() - find or make the group of an IOMMU group
  * @iommu_group: the IOMMU group of a device being registered
+ * @noiommu: @iommu_group is a fake one from vfio_noiommu_group_alloc()
  *
  * Counts one more registered device on the group.  The caller undoes this
  * with vfio_group_put_registration().
  *
  * Return: the group, or an ERR_PTR().
  */
-struct vfio_group *vfio_group_get_or_create(struct iommu_group *iommu_group)
+struct vfio_group *vfio_group_get_or_create(struct iommu_group *iommu_group,
+					    bool noiommu)
 {
 	struct vfio_group *group;
 
 	mutex_lock(&vfio_groups_lock);
 	group = vfio_group_find(iommu_group);
 	if (!group)
-		group = vfio_group_create(iommu_group);
+		group = vfio_group_create(iommu_group, noiommu);
 	if (!IS_ERR(group))
 		group->registrations++;
 	mutex_unlock(&vfio_groups_lock);
@@ -153,7 +161,9 @@ void vfio_group_leave_container(struct vfio_group *group)
 	lockdep_assert_held(&group->group_lock);
 
 	vfio_container_detach_group(group);
-	iommu_group_release_dma_owner(group->iommu_group);
+	/* A fake noiommu group never claimed DMA ownership. */
+	if (!group->noiommu)
+		iommu_group_release_dma_owner(group->iommu_group);
 }
 
 /* The last device is gone: no new opens, and the group lets go of it all. */
@@ -233,11 +243,16 @@ static int vfio_group_fop_open(struct inode *inode, struct file *file)
 		ret = -ENODEV;
 		goto unlock;
 	}
+	if (group->noiommu && !capable(CAP_SYS_RAWIO)) {
+		ret = -EPERM;
+		goto unlock;
+	}
 	if (group->opened_file) {
 		ret = -EBUSY;
 		goto unlock;
 	}
 	group->opened_file = file;
+	group->opener = get_pid(task_tgid(current));
 	file->private_data = group;
 	mutex_unlock(&group->group_lock);
 	return 0;
@@ -258,6 +273,8 @@ static int vfio_group_fop_release(struct inode *inode, struct file *file)
 	if (group->container)
 		vfio_group_leave_container(group);
 	group->opened_file = NULL;
+	put_pid(group->opener);
+	group->opener = NULL;
 	mutex_unlock(&group->group_lock);
 
 	vfio_group_put(group);

@@ -10,10 +10,13 @@
  *   SET_CONTAINER:   -EFAULT, -EBADF, -EINVAL (already set, not a
  *                    container), -ENODEV, the DMA-ownership claim's errno
  *                    (-EPERM: a kernel driver owns DMA, the group is not
- *                    viable), the backend's attach errno
+ *                    viable), the backend's attach errno, -EPERM (a
+ *                    noiommu group without CAP_SYS_RAWIO, or mixed with
+ *                    IOMMU groups in one container)
  *   UNSET_CONTAINER: -EINVAL (no container), -EBUSY (device files open)
  *   GET_DEVICE_FD:   -EFAULT, -ENODEV (no such device), the driver's match
- *                    errno, -EINVAL (no container or no IOMMU backend set)
+ *                    errno, -EINVAL (no container or no IOMMU backend set),
+ *                    -EPERM (noiommu group without CAP_SYS_RAWIO)
  *
  * Sizes: only the first offsetofend(..., flags) bytes of vfio_group_status
  * are read and written, whatever argsz says beyond the minimum; the device
@@ -92,10 +95,13 @@ static int vfio_group_set_container(struct vfio_group *group,
 		goto unlock;
 	}
 
-	ret = iommu_group_claim_dma_owner(group->iommu_group, group);
-	if (ret) {
-		not_viable = true;
-		goto unlock;
+	/* A fake noiommu group has nothing to claim (as in 6.1). */
+	if (!group->noiommu) {
+		ret = iommu_group_claim_dma_owner(group->iommu_group, group);
+		if (ret) {
+			not_viable = true;
+			goto unlock;
+		}
 	}
 	ret = vfio_container_attach_group(container, group);
 	if (ret)
@@ -105,7 +111,8 @@ static int vfio_group_set_container(struct vfio_group *group,
 	return 0;
 
 release_owner:
-	iommu_group_release_dma_owner(group->iommu_group);
+	if (!group->noiommu)
+		iommu_group_release_dma_owner(group->iommu_group);
 unlock:
 	mutex_unlock(&group->group_lock);
 	fdput(f);

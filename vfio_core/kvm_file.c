@@ -30,17 +30,21 @@ EXPORT_SYMBOL_GPL(vfio_file_is_group);
  * vfio_file_iommu_group() - the IOMMU group behind a group file
  * @file: any file
  *
- * As in 6.1, the caller gets a reference on the returned IOMMU group and
- * drops it with iommu_group_put().
+ * As in 6.1, only kernels with SPAPR TCE IOMMU support (whose kvm needs
+ * the group for its TCE tables) get an answer; the caller gets a reference
+ * on the returned IOMMU group and drops it with iommu_group_put().
  *
- * Return: the IOMMU group, or NULL if @file is not a vfio group file or
- * its group has lost its last device.
+ * Return: the IOMMU group; NULL without CONFIG_SPAPR_TCE_IOMMU, if @file is
+ * not a vfio group file, or if its group has lost its last device.
  */
 struct iommu_group *vfio_file_iommu_group(struct file *file)
 {
 	struct iommu_group *iommu_group = NULL;
 	struct vfio_group *group;
 
+	/* kvm.ko only needs the group for SPAPR TCE tables, as in 6.1. */
+	if (!IS_ENABLED(CONFIG_SPAPR_TCE_IOMMU))
+		return NULL;
 	if (!vfio_file_is_our_group(file))
 		return NULL;
 

@@ -51,6 +51,8 @@ struct kvm;
  *           Non-NULL implies @group_list is not empty and a module
  *           reference on @backend->owner is held.
  * @iommu_data: what @backend->open() returned, under @lock
+ * @noiommu: the groups on @group_list are noiommu groups (meaningful only
+ *           while the list is not empty), under @lock
  */
 struct vfio_container {
 	struct kref kref;
@@ -58,6 +60,7 @@ struct vfio_container {
 	struct list_head group_list;
 	const struct vfio_iommu_backend_ops *backend;
 	void *iommu_data;
+	bool noiommu;
 };
 
 /**
@@ -71,12 +74,16 @@ struct vfio_container {
  * @dev: the class device behind /dev/vfio/<id>, NULL once removed
  * @registry_entry: link on the global group list (vfio_groups_lock)
  * @registrations: number of registered devices (vfio_groups_lock)
+ * @noiommu: a fake IOMMU group of noiommu.c (/dev/vfio/noiommu-<id>);
+ *           set at creation, never changes
  * @device_lock: protects @device_list
  * @device_list: registered devices (vfio_device::group_entry)
  * @group_lock: protects the members below it
  * @container: the attached container, or NULL
  * @container_entry: link on @container's group list (container->lock)
  * @opened_file: the open group file, or NULL; only one opener at a time
+ * @opener: the process (thread group) that opened @opened_file, a pid
+ *          reference, for debugfs; NULL while the file is not open
  * @device_opens: open device files; the container cannot be unset while
  *                this is not zero
  * @kvm: set by kvm through vfio_file_set_kvm()
@@ -89,6 +96,7 @@ struct vfio_group {
 	struct device *dev;
 	struct list_head registry_entry;
 	unsigned int registrations;
+	bool noiommu;
 
 	struct mutex device_lock;	/* protects device_list */
 	struct list_head device_list;
@@ -97,6 +105,7 @@ struct vfio_group {
 	struct vfio_container *container;
 	struct list_head container_entry;
 	struct file *opened_file;
+	struct pid *opener;
 	unsigned int device_opens;
 	struct kvm *kvm;
 };
@@ -124,7 +133,8 @@ bool vfio_container_has_backend(struct vfio_container *container);
 /* group.c */
 int vfio_group_init(void);
 void vfio_group_exit(void);
-struct vfio_group *vfio_group_get_or_create(struct iommu_group *iommu_group);
+struct vfio_group *vfio_group_get_or_create(struct iommu_group *iommu_group,
+					    bool noiommu);
 void vfio_group_put_registration(struct vfio_group *group);
 void vfio_group_put(struct vfio_group *group);
 void vfio_group_leave_container(struct vfio_group *group);
@@ -132,11 +142,22 @@ void vfio_groups_for_each(void (*fn)(struct vfio_group *group, void *data),
 			  void *data);
 bool vfio_file_is_our_group(struct file *file);
 
+/* noiommu.c */
+bool vfio_noiommu_enabled(void);
+struct iommu_group *vfio_noiommu_group_alloc(struct device *dev);
+void vfio_noiommu_group_remove_device(struct device *dev);
+long vfio_noiommu_check_extension(unsigned long ext);
+int vfio_noiommu_select(struct vfio_container *container, unsigned long type);
+
 /* group_ioctl.c */
 long vfio_group_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* viability.c */
 void vfio_group_report_not_viable(struct vfio_group *group, int err);
+typedef void (*vfio_dma_owner_fn)(struct device *dev, const char *driver,
+				  const char *module, void *data);
+unsigned int vfio_dma_owners_walk(struct iommu_group *iommu_group,
+				  vfio_dma_owner_fn fn, void *data);
 
 /* debugfs.c */
 void vfio_debugfs_init(void);

@@ -15,6 +15,7 @@
  */
 #include <linux/device.h>
 #include <linux/iommu.h>
+#include <linux/module.h>
 #include <linux/pci.h>
 
 #include "vfio_core_priv.h"
@@ -53,19 +54,71 @@ static bool vfio_driver_owns_dma(struct device *dev)
 	return true;
 }
 
-static void vfio_viability_report_dev(struct vfio_group *group,
-				      struct device *dev)
+/*
+ * vfio_viability_check_dev() - describe @dev if it keeps its group from
+ * being viable; returns true (and calls @fn) when it does, or when it is
+ * busy binding and was not checked (then @driver is NULL).
+ */
+static bool vfio_viability_check_dev(struct device *dev,
+				     vfio_dma_owner_fn fn, void *data)
 {
+	const char *module;
+	bool owns;
+
 	/* Never wait here for a probe or removal that may take long. */
 	if (!device_trylock(dev)) {
+		fn(dev, NULL, NULL, data);
+		return true;
+	}
+	owns = vfio_driver_owns_dma(dev);
+	if (owns) {
+		module = dev->driver->owner ?
+			 module_name(dev->driver->owner) : "built-in";
+		fn(dev, dev->driver->name, module, data);
+	}
+	device_unlock(dev);
+	return owns;
+}
+
+/**
+ * vfio_dma_owners_walk() - name the devices of an IOMMU group bound to
+ * a driver that uses the kernel's DMA API
+ * @iommu_group: the group; the caller holds a reference and, of our locks,
+ *	at most vfio_groups_lock (the walk takes the IOMMU group's mutex and
+ *	device_trylock() only)
+ * @fn: called for each such device with its driver and module names, or
+ *	with NULL names for a device busy binding (not checked)
+ * @data: passed to @fn
+ *
+ * Return: the number of devices @fn was called for, plus those beyond the
+ * first VFIO_VIABILITY_MAX_DEVS that were not checked.
+ */
+unsigned int vfio_dma_owners_walk(struct iommu_group *iommu_group,
+				  vfio_dma_owner_fn fn, void *data)
+{
+	struct vfio_viability_walk walk = { .count = 0 };
+	unsigned int i, found = 0;
+
+	iommu_group_for_each_dev(iommu_group, &walk, vfio_viability_collect);
+	for (i = 0; i < walk.count; i++) {
+		if (vfio_viability_check_dev(walk.devs[i], fn, data))
+			found++;
+		put_device(walk.devs[i]);
+	}
+	return found + walk.skipped;
+}
+
+static void vfio_viability_log(struct device *dev, const char *driver,
+			       const char *module, void *data)
+{
+	struct vfio_group *group = data;
+
+	if (!driver)
 		pr_info("vfio: group %d: device %s is busy (driver binding or unbinding), not checked\n",
 			group->id, dev_name(dev));
-		return;
-	}
-	if (vfio_driver_owns_dma(dev))
-		pr_info("vfio: group %d: device %s is bound to driver %s, which uses the DMA API; unbind it (or bind it to vfio-pci) to make the group viable\n",
-			group->id, dev_name(dev), dev->driver->name);
-	device_unlock(dev);
+	else
+		pr_info("vfio: group %d: device %s is bound to driver %s (module %s), which uses the DMA API; unbind it (or bind it to vfio-pci) to make the group viable\n",
+			group->id, dev_name(dev), driver, module);
 }
 
 /**
@@ -75,9 +128,8 @@ static void vfio_viability_report_dev(struct vfio_group *group,
  */
 void vfio_group_report_not_viable(struct vfio_group *group, int err)
 {
-	struct vfio_viability_walk walk = { .count = 0 };
 	struct iommu_group *iommu_group = NULL;
-	unsigned int i;
+	unsigned int found;
 
 	mutex_lock(&group->group_lock);
 	if (group->iommu_group)
@@ -88,15 +140,10 @@ void vfio_group_report_not_viable(struct vfio_group *group, int err)
 
 	pr_info("vfio: group %d is not viable (%pe): a kernel driver owns its DMA or another user claimed it\n",
 		group->id, ERR_PTR(err));
-
-	iommu_group_for_each_dev(iommu_group, &walk, vfio_viability_collect);
-	for (i = 0; i < walk.count; i++) {
-		vfio_viability_report_dev(group, walk.devs[i]);
-		put_device(walk.devs[i]);
-	}
-	if (walk.skipped)
-		pr_info("vfio: group %d: %u more devices not checked\n",
-			group->id, walk.skipped);
+	found = vfio_dma_owners_walk(iommu_group, vfio_viability_log, group);
+	if (!found)
+		pr_info("vfio: group %d: no device is bound to a DMA-API driver; another user owns the group's DMA\n",
+			group->id);
 
 	iommu_group_put(iommu_group);
 }

@@ -8,7 +8,6 @@
  * vfio core; remove() unregisters it, which waits until user space has
  * closed every file of the device.
  */
-#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -64,19 +63,11 @@ static const struct vfio_device_ops vpci_ops = {
 
 static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct iommu_group *group;
 	struct vfio_pci_dev *vp;
 	int ret;
 
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
 		return -EINVAL;
-
-	group = iommu_group_get(&pdev->dev);
-	if (!group) {
-		pci_warn(pdev, "no IOMMU group: refusing to bind to vfio-pci\n");
-		return -EINVAL;
-	}
-	iommu_group_put(group);
 
 	vp = kzalloc(sizeof(*vp), GFP_KERNEL);
 	if (!vp)

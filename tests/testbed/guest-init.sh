@@ -7,6 +7,10 @@
 #   TESTBED_TEST_TIMEOUT  seconds each program may run
 #   TESTBED_MODULES       the .ko file names under /lib/modules/testbed,
 #                         in load order
+# and reads the kernel command line: testbed.mode=noiommu (run-guest.sh
+# --mode noiommu, a guest without an IOMMU) loads vfio.ko with
+# enable_unsafe_noiommu_mode=1, binds only edu and runs only the programs
+# named in NOIOMMU_TESTS.
 #
 # Output channels: kernel messages and demo output go to ttyS0 (the
 # console); the TAP stream goes to ttyS1 (fd 3) only, so the two never
@@ -39,6 +43,13 @@ kmemleak=/sys/kernel/debug/kmemleak
 # shellcheck source=/dev/null
 . /etc/testbed.conf
 
+# The programs that run in a noiommu boot; the others need an IOMMU.
+NOIOMMU_TESTS="vfio_noiommu_test"
+noiommu=0
+case " $(cat /proc/cmdline) " in
+*" testbed.mode=noiommu "*) noiommu=1 ;;
+esac
+
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
 
@@ -56,8 +67,13 @@ loaded=""
 load_modules() {
 	for ko in $TESTBED_MODULES; do
 		before=$(dmesg | wc -l)
-		if insmod "/lib/modules/testbed/$ko" 2>/tmp/insmod.err; then
-			tap "ok - insmod $ko"
+		params=""
+		if [ $noiommu = 1 ] && [ "$ko" = vfio.ko ]; then
+			params=enable_unsafe_noiommu_mode=1
+		fi
+		# shellcheck disable=SC2086 # $params: zero or one word
+		if insmod "/lib/modules/testbed/$ko" $params 2>/tmp/insmod.err; then
+			tap "ok - insmod $ko${params:+ $params}"
 			loaded="${ko%.ko} $loaded"
 		else
 			tap "not ok - insmod $ko"
@@ -220,7 +236,7 @@ run_demo() {
 
 echo >/dev/console
 tap "TAP version 13"
-tap "# testbed: setup mode=$TESTBED_MODE kernel=$(uname -r)"
+tap "# testbed: setup mode=$TESTBED_MODE noiommu=$noiommu kernel=$(uname -r)"
 kmemleak_clear
 say "mode $TESTBED_MODE, loading modules"
 load_modules
@@ -228,6 +244,15 @@ load_modules
 if [ "$TESTBED_MODE" = demo ]; then
 	bind_id 1234:11e8 edu
 	run_demo
+elif [ $noiommu = 1 ]; then
+	bind_id 1234:11e8 edu
+	for name in $NOIOMMU_TESTS; do
+		if [ -x "/tests/$name" ]; then
+			run_program "/tests/$name" "$TESTBED_TEST_TIMEOUT"
+		else
+			tap "not ok - $name is not in the initramfs"
+		fi
+	done
 else
 	bind_id 1234:11e8 edu
 	bind_id 8086:100e e1000

@@ -3,14 +3,18 @@
 #
 # Boot the QEMU testbed guest once and judge the run.
 #
-#   run-guest.sh --mode ours|reference|demo [--kernel <release>|debug]
+#   run-guest.sh --mode ours|reference|noiommu|demo
+#                [--kernel <release>|debug]
 #                [--tests <dir>] [--build <dir>] [--out <dir>]
 #                [--timeout <seconds>]
 #
 #   --mode     ours: our three modules built for the kernel (and, if built,
 #              the KUnit test modules *_kunit.ko); reference: Debian's
-#              in-tree VFIO modules of the kernel; demo: ours, and run the
-#              tests/examples programs on the console.
+#              in-tree VFIO modules of the kernel; noiommu: ours in a
+#              guest without an IOMMU (no intel-iommu, intel_iommu=off),
+#              vfio loaded with enable_unsafe_noiommu_mode=1, edu bound,
+#              and only the vfio_noiommu_test program run; demo: ours,
+#              and run the tests/examples programs on the console.
 #   --kernel   an installed Debian kernel release (/boot/vmlinuz-<release>,
 #              default scripts/kernel-release.sh, the stock kernel), or
 #              "debug" (or its release) for the debug kernel of
@@ -35,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 usage() {
-	sed -n '4,31s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,35s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -64,7 +68,7 @@ while [ $# -gt 0 ]; do
 done
 
 case $mode in
-ours | reference | demo) ;;
+ours | reference | noiommu | demo) ;;
 *) usage ;;
 esac
 [ -n "$kernel" ] || kernel=$("$root/scripts/kernel-release.sh")
@@ -116,12 +120,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$here/make-initramfs.sh" "$mode" "$kernel" "$tests" "$work" \
+# noiommu boots our modules; guest-init.sh sees the mode on the kernel
+# command line (testbed.mode=noiommu, a parameter the kernel ignores).
+initramfs_mode=$mode
+[ "$mode" = noiommu ] && initramfs_mode=ours
+"$here/make-initramfs.sh" "$initramfs_mode" "$kernel" "$tests" "$work" \
 	"$work/initrd.gz" || die "could not build the initramfs"
 
 # log_buf_len: the guest reads KUnit's KTAP back from dmesg; keep it all.
 append="console=ttyS0 intel_iommu=on panic=-1 log_buf_len=4M"
 [ "$mode" = demo ] && append="$append quiet"
+# shellcheck disable=SC2054 # the comma is qemu's own syntax
+iommu=(-device intel-iommu,intremap=on)
+if [ "$mode" = noiommu ]; then
+	append="console=ttyS0 intel_iommu=off panic=-1 log_buf_len=4M"
+	append="$append testbed.mode=noiommu"
+	iommu=()
+fi
 
 # shellcheck disable=SC2054 # the commas are qemu's own syntax
 qemu=(qemu-system-x86_64
@@ -132,7 +147,7 @@ qemu=(qemu-system-x86_64
 	-serial chardev:con
 	-chardev "file,id=res,path=$out/results.tap"
 	-device isa-serial,chardev=res,index=1
-	-device intel-iommu,intremap=on
+	"${iommu[@]}"
 	-device edu
 	-netdev hubport,hubid=0,id=h0 -device e1000,netdev=h0,romfile=
 	-netdev hubport,hubid=0,id=h1 -device e1000,netdev=h1,romfile=
