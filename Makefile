@@ -51,7 +51,7 @@ CONFTEST := $(wildcard $(SRC)/scripts/conftest.sh)
 COMPAT_H = $(BUILDDIR)/include/generated/vfio_compat_conftest.h
 
 # What is copied into BUILDDIR: kbuild files and C sources of the modules.
-SYNC_DIRS := include vfio_core vfio_iommu_type1 vfio_pci
+SYNC_DIRS := include vfio_core vfio_iommu_type1 vfio_pci tests/kmod
 
 .PHONY: all modules sync conftest all-kernels tests examples check \
 	check-quick demo lint clean
@@ -89,9 +89,16 @@ else
 conftest: sync
 endif
 
+# The test modules (tests/kmod, loaded by the tests themselves) build on
+# their own into $(BUILDDIR)/tests/kmod; not in a build inside this tree
+# (dkms), which ships only the three modules.
 modules: sync conftest
 	$(MAKE) -C $(KDIR) M=$(abspath $(BUILDDIR)) W=$(W) \
 		$(if $(C),C=$(C)) modules
+	@if [ "$(realpath $(BUILDDIR))" != "$(realpath $(SRC))" ]; then \
+		$(MAKE) -C $(KDIR) M=$(abspath $(BUILDDIR))/tests/kmod \
+			W=$(W) $(if $(C),C=$(C)) modules; \
+	fi
 
 all-kernels:
 	@set -e; for kdir in $$($(SRC)/tests/testbed/kernels.sh --kdirs); do \

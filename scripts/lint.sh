@@ -51,7 +51,7 @@ checkpatch=(perl "$src/scripts/checkpatch.pl" --strict --no-tree --quiet
 while read -r f; do
 	[ -n "$f" ] || continue
 	"${checkpatch[@]}" "$f" || finding "checkpatch: $f"
-done <<<"$(source_files vfio_core vfio_iommu_type1 vfio_pci include)"
+done <<<"$(source_files vfio_core vfio_iommu_type1 vfio_pci include tests/kmod)"
 while read -r f; do
 	[ -n "$f" ] || continue
 	"${checkpatch[@]}" --ignore "$USERSPACE_IGNORE" "$f" ||

@@ -6,6 +6,8 @@
 # Build the testbed guest's initramfs (cpio newc, gzip) from scratch in
 # <work dir>/root: busybox-static with its applet links, guest-init.sh as
 # /init, the kernel modules of <mode> (see resolve-modules.sh), and the
+# modules the tests load themselves (resolve-modules.sh testmods) in
+# /lib/testmods, with their load order in /lib/testmods/order, and the
 # programs to run: every executable *_test in <tests dir> (modes ours and
 # reference) or the tests/examples programs built there (mode demo).
 # Environment: TESTBED_BUILDDIR and TESTBED_MODROOT, passed on to
@@ -33,7 +35,8 @@ file -L "$busybox" | grep -q 'statically linked' ||
 
 fs=$work/root
 rm -rf "$fs"
-mkdir -p "$fs"/{bin,dev,proc,sys,tmp,etc,tests,examples,lib/modules/testbed}
+mkdir -p "$fs"/{bin,dev,proc,sys,tmp,etc,tests,examples} \
+	"$fs"/lib/modules/testbed "$fs"/lib/testmods
 
 cp "$busybox" "$fs/bin/busybox"
 for applet in $("$fs/bin/busybox" --list); do
@@ -41,32 +44,46 @@ for applet in $("$fs/bin/busybox" --list); do
 done
 install -m 0755 "$here/guest-init.sh" "$fs/init"
 
-# Modules: copy (decompressing if needed) in load order.
+# copy_module <path> <dir>: copy (decompressing if needed) a module into
+# <dir> and print its uncompressed file name.
+copy_module() {
+	local base=${1##*/}
+
+	case $base in
+	*.ko.xz)
+		base=${base%.xz}
+		xz -dc "$1" >"$2/$base" ;;
+	*.ko.zst)
+		base=${base%.zst}
+		zstd -q -dc "$1" >"$2/$base" ;;
+	*.ko.gz)
+		base=${base%.gz}
+		gzip -dc "$1" >"$2/$base" ;;
+	*.ko)
+		cp "$1" "$2/$base" ;;
+	*)
+		die "unexpected module file $1" ;;
+	esac
+	echo "$base"
+}
+
+# Modules: copy in load order.
 module_mode=$mode
 [ "$mode" = demo ] && module_mode=ours
 "$here/resolve-modules.sh" "$module_mode" "$release" \
 	>"$work/modules.list" || die "cannot resolve the $module_mode modules"
 names=()
 while read -r path; do
-	base=${path##*/}
-	case $base in
-	*.ko.xz)
-		base=${base%.xz}
-		xz -dc "$path" >"$fs/lib/modules/testbed/$base" ;;
-	*.ko.zst)
-		base=${base%.zst}
-		zstd -q -dc "$path" >"$fs/lib/modules/testbed/$base" ;;
-	*.ko.gz)
-		base=${base%.gz}
-		gzip -dc "$path" >"$fs/lib/modules/testbed/$base" ;;
-	*.ko)
-		cp "$path" "$fs/lib/modules/testbed/$base" ;;
-	*)
-		die "unexpected module file $path" ;;
-	esac
-	names+=("$base")
+	names+=("$(copy_module "$path" "$fs/lib/modules/testbed")")
 done <"$work/modules.list"
 [ ${#names[@]} -gt 0 ] || die "no modules resolved"
+
+# Modules the tests load themselves (i2c-i801, tests/kmod), in order.
+"$here/resolve-modules.sh" testmods "$release" >"$work/testmods.list" ||
+	die "cannot resolve the test modules"
+while read -r path; do
+	copy_module "$path" "$fs/lib/testmods"
+done <"$work/testmods.list" >"$fs/lib/testmods/order"
 
 # Programs.
 if [ "$mode" = demo ]; then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# resolve-modules.sh <ours|reference> <kernel release>
+# resolve-modules.sh <ours|reference|testmods> <kernel release>
 #
 # Print, one per line and in load order, the host paths of the kernel
 # modules the testbed guest loads:
@@ -13,7 +13,12 @@
 #              ours, so they load after them and unload before;
 #   reference  Debian's in-tree VFIO modules of that release, as
 #              `modprobe --show-depends` orders them (on 6.12 vfio_virqfd
-#              is part of vfio.ko: modprobe knows).
+#              is part of vfio.ko: modprobe knows);
+#   testmods   modules the tests load themselves, in any mode: Debian's
+#              i2c-i801 with its dependencies (a host DMA driver for the
+#              ICH9 SMBus function, for the viability tests) and the test
+#              modules built into <build directory>/tests/kmod.  Nothing
+#              is printed for what this kernel lacks (the tests skip).
 # Paths may name compressed modules (.ko.xz, .ko.zst); the caller
 # decompresses them.
 # Environment: TESTBED_BUILDDIR (our build directory, for mode ours),
@@ -86,6 +91,13 @@ reference)
 		show_depends vfio-pci
 		show_depends vfio_iommu_type1
 	} | insmod_paths | uniq_keep_order
+	;;
+testmods)
+	modprobe -d "$modroot" -S "$release" --show-depends i2c-i801 \
+		2>/dev/null | insmod_paths | uniq_keep_order || true
+	if [ -n "$builddir" ] && [ -d "$builddir/tests/kmod" ]; then
+		find "$builddir/tests/kmod" -name '*.ko' -type f | sort
+	fi
 	;;
 *)
 	die "unknown mode '$mode'"

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,28 +62,28 @@ static int sysfs_link_name(const char *dir, const char *link, char *name,
 	return 0;
 }
 
-static int edu_check_bound(const char *dir, const char *bdf,
-			   struct edu_location *loc, char *why,
-			   size_t why_len)
+static int pci_check_bound(const char *dir, const char *bdf,
+			   const char *label, struct edu_location *loc,
+			   char *why, size_t why_len)
 {
 	char driver[64], group[64];
 	int ret;
 
 	ret = sysfs_link_name(dir, "driver", driver, sizeof(driver));
 	if (ret) {
-		snprintf(why, why_len, "edu %s is not bound to any driver",
-			 bdf);
+		snprintf(why, why_len, "%s %s is not bound to any driver",
+			 label, bdf);
 		return -ENODEV;
 	}
 	if (strcmp(driver, "vfio-pci")) {
-		snprintf(why, why_len, "edu %s is bound to %s, not vfio-pci",
-			 bdf, driver);
+		snprintf(why, why_len, "%s %s is bound to %s, not vfio-pci",
+			 label, bdf, driver);
 		return -ENODEV;
 	}
 	ret = sysfs_link_name(dir, "iommu_group", group, sizeof(group));
 	if (ret) {
-		snprintf(why, why_len, "edu %s has no iommu_group (IOMMU off?)",
-			 bdf);
+		snprintf(why, why_len, "%s %s has no iommu_group (IOMMU off?)",
+			 label, bdf);
 		return -ENODEV;
 	}
 	snprintf(loc->bdf, sizeof(loc->bdf), "%s", bdf);
@@ -90,7 +91,9 @@ static int edu_check_bound(const char *dir, const char *bdf,
 	return 0;
 }
 
-int edu_find(struct edu_location *loc, char *why, size_t why_len)
+int vfio_pci_find(unsigned int vendor_id, unsigned int device_id,
+		  const char *label, struct edu_location *loc, char *why,
+		  size_t why_len)
 {
 	char dir[PATH_MAX];
 	struct dirent *de;
@@ -98,8 +101,8 @@ int edu_find(struct edu_location *loc, char *why, size_t why_len)
 	int ret = -ENODEV;
 	DIR *d;
 
-	snprintf(why, why_len, "no edu device (%04x:%04x) in %s",
-		 EDU_VENDOR_ID, EDU_DEVICE_ID, PCI_DEVICES_DIR);
+	snprintf(why, why_len, "no %s device (%04x:%04x) in %s", label,
+		 vendor_id, device_id, PCI_DEVICES_DIR);
 	d = opendir(PCI_DEVICES_DIR);
 	if (!d)
 		return -ENODEV;
@@ -111,13 +114,138 @@ int edu_find(struct edu_location *loc, char *why, size_t why_len)
 		if (sysfs_read_ulong(dir, "vendor", &vendor) ||
 		    sysfs_read_ulong(dir, "device", &device))
 			continue;
-		if (vendor != EDU_VENDOR_ID || device != EDU_DEVICE_ID)
+		if (vendor != vendor_id || device != device_id)
 			continue;
-		ret = edu_check_bound(dir, de->d_name, loc, why, why_len);
+		ret = pci_check_bound(dir, de->d_name, label, loc, why,
+				      why_len);
 		if (!ret)
 			break;
 	}
 	closedir(d);
+	return ret;
+}
+
+int edu_find(struct edu_location *loc, char *why, size_t why_len)
+{
+	return vfio_pci_find(EDU_VENDOR_ID, EDU_DEVICE_ID, "edu", loc, why,
+			     why_len);
+}
+
+int pci_driver_name(const char *bdf, char *name, size_t len)
+{
+	char dir[PATH_MAX];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/%s", PCI_DEVICES_DIR, bdf);
+	if (access(dir, F_OK))
+		return -errno;
+	ret = sysfs_link_name(dir, "driver", name, len);
+	if (ret == -ENOENT) {
+		name[0] = '\0';
+		ret = 0;
+	}
+	return ret;
+}
+
+int pci_iommu_group(const char *bdf)
+{
+	char dir[PATH_MAX], group[64];
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s/%s", PCI_DEVICES_DIR, bdf);
+	ret = sysfs_link_name(dir, "iommu_group", group, sizeof(group));
+	return ret ? ret : atoi(group);
+}
+
+/* Writes @val to the sysfs file @path; 0 or a negative errno. */
+static int sysfs_write(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+int pci_unbind(const char *bdf)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s/driver/unbind", PCI_DEVICES_DIR,
+		 bdf);
+	ret = sysfs_write(path, bdf);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+int pci_set_override(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/driver_override",
+		 PCI_DEVICES_DIR, bdf);
+	return sysfs_write(path, driver ? driver : "\n");
+}
+
+int pci_probe(const char *bdf)
+{
+	return sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+}
+
+int pci_bind(const char *bdf, const char *driver)
+{
+	char now[64];
+	int ret;
+
+	ret = pci_unbind(bdf);
+	if (ret)
+		return ret;
+	ret = pci_set_override(bdf, driver);
+	if (ret)
+		return ret;
+	/* A refused probe may or may not fail the write: look. */
+	pci_probe(bdf);
+	ret = pci_driver_name(bdf, now, sizeof(now));
+	if (ret)
+		return ret;
+	return strcmp(now, driver) ? -EBUSY : 0;
+}
+
+int testmod_load(const char *name)
+{
+	char line[256], path[PATH_MAX];
+	bool found = false;
+	FILE *order;
+	int fd, ret = 0;
+
+	order = fopen(TESTMODS_DIR "/order", "re");
+	if (!order)
+		return -ENOENT;
+	while (!found && fgets(line, sizeof(line), order)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!line[0])
+			continue;
+		found = !strcmp(line, name);
+		snprintf(path, sizeof(path), "%s/%s", TESTMODS_DIR, line);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			break;
+		}
+		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+			ret = -errno;
+		close(fd);
+		if (ret)
+			break;
+	}
+	fclose(order);
+	if (!ret && !found)
+		ret = -ENOENT;
 	return ret;
 }
 
@@ -351,4 +479,43 @@ bool vfio_test_reference_since(int major, int minor)
 	if (uname(&uts) || sscanf(uts.release, "%d.%d", &kmajor, &kminor) != 2)
 		return false;
 	return kmajor > major || (kmajor == major && kminor >= minor);
+}
+
+int edu_map_bar0(int device, void **bar0, uint64_t *size)
+{
+	struct vfio_region_info info;
+	int ret;
+
+	ret = vfio_pci_enable_master(device);
+	if (ret)
+		return ret;
+	ret = vfio_region_get_info(device, VFIO_PCI_BAR0_REGION_INDEX, &info);
+	if (ret)
+		return ret;
+	*bar0 = vfio_region_mmap(device, &info);
+	if (*bar0 == MAP_FAILED)
+		return -errno;
+	*size = info.size;
+	/* a transfer left over from an earlier user must not interfere */
+	return edu_dma_wait(*bar0, EDU_DMA_TIMEOUT_MS);
+}
+
+int edu_round_trip(volatile void *bar0, uint8_t *buf, uint64_t iova,
+		   unsigned int seed)
+{
+	const uint64_t src = 0x100, dst = 0x1e00;
+	int ret;
+
+	fill_pattern(buf + src, EDU_DMA_MAX_LEN, seed);
+	fill_pattern(buf + dst, EDU_DMA_MAX_LEN, seed + 1);
+	ret = edu_dma(bar0, iova + src, EDU_DMA_BUF_ADDR, EDU_DMA_MAX_LEN,
+		      false);
+	if (ret)
+		return ret;
+	ret = edu_dma(bar0, EDU_DMA_BUF_ADDR, iova + dst, EDU_DMA_MAX_LEN,
+		      true);
+	if (ret)
+		return ret;
+	return check_pattern(buf + dst, EDU_DMA_MAX_LEN, seed) == -1 ?
+	       0 : -EIO;
 }

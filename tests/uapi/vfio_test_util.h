@@ -81,6 +81,34 @@ struct vfio_session {
  * @why (for SKIP()).
  */
 int edu_find(struct edu_location *loc, char *why, size_t why_len);
+/* The same for any PCI device; @label names it in @why. */
+int vfio_pci_find(unsigned int vendor_id, unsigned int device_id,
+		  const char *label, struct edu_location *loc, char *why,
+		  size_t why_len);
+
+/*
+ * PCI devices by name ("0000:00:1f.3") in sysfs.  pci_driver_name()
+ * stores "" for a device without a driver; pci_iommu_group() returns the
+ * group number.  pci_bind() unbinds the device, sets its driver_override
+ * to @driver, asks the bus to probe it and returns 0 only if @driver is
+ * bound afterwards (-EBUSY if not).  pci_set_override(bdf, NULL) clears
+ * driver_override.
+ */
+int pci_driver_name(const char *bdf, char *name, size_t len);
+int pci_iommu_group(const char *bdf);
+int pci_unbind(const char *bdf);
+int pci_set_override(const char *bdf, const char *driver);
+int pci_probe(const char *bdf);
+int pci_bind(const char *bdf, const char *driver);
+
+/*
+ * The initramfs ships modules the tests load themselves in TESTMODS_DIR,
+ * their load order in TESTMODS_DIR/order.  testmod_load() loads every
+ * module listed up to @name (a file name, "i2c-i801.ko"); already loaded
+ * ones are fine.  -ENOENT if @name is not shipped.
+ */
+#define TESTMODS_DIR	"/lib/testmods"
+int testmod_load(const char *name);
 
 void vfio_session_init(struct vfio_session *s);
 /*
@@ -128,6 +156,19 @@ int edu_dma_wait(volatile void *bar0, unsigned int timeout_ms);
  */
 int edu_dma(volatile void *bar0, uint64_t src, uint64_t dst, uint32_t len,
 	    bool to_ram);
+
+/*
+ * edu_map_bar0() - enable bus mastering, mmap BAR0 of an edu device fd and
+ * wait for any DMA left running; *@bar0 stays MAP_FAILED if the mmap fails.
+ */
+int edu_map_bar0(int device, void **bar0, uint64_t *size);
+/*
+ * edu_round_trip() - DMA a pattern from @buf (mapped at @iova, at least
+ * 16 KiB) into edu and back to another spot of @buf, then compare.
+ * 0, -EIO when the data differ, or edu_dma()'s error.
+ */
+int edu_round_trip(volatile void *bar0, uint8_t *buf, uint64_t iova,
+		   unsigned int seed);
 
 /* type1 DMA mappings on a container */
 int vfio_dma_map(int container, void *vaddr, uint64_t iova, uint64_t size,
