@@ -153,19 +153,45 @@ qemu=(qemu-system-x86_64
 	-netdev hubport,hubid=0,id=h1 -device e1000,netdev=h1,romfile=
 	-netdev hubport,hubid=1,id=h2 -device e1000e,netdev=h2,romfile=)
 
-echo "run-guest: booting $kernel in mode $mode (logs in $out)"
-start=$(date +%s)
-timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
-qemu_pid=$!
-if [ "$mode" = demo ]; then
-	# Show the guest console live while it runs, without the firmware's
-	# terminal control sequences.
-	tail -n +1 -F --pid="$qemu_pid" "$out/console.log" 2>/dev/null |
-		sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' || true
-fi
-status=0
-wait "$qemu_pid" || status=$?
-qemu_pid=""
-echo "run-guest: guest finished after $(($(date +%s) - start)) s"
+# A splat printed before the guest's /init says anything ("testbed: ...")
+# comes from the kernel's own early boot, before any test or module of
+# ours ran: under TCG, a debug kernel can take an interrupt early enough
+# for KASAN to report a per-CPU access (seen on 6.1.176: rcu_is_watching
+# from identify_boot_cpu).  Such a boot tests nothing and leaves lockdep
+# off, so it is retried once, saying so; a second one fails the run.
+boot_splat() {
+	local patterns
+	patterns=$(grep -v '^#' "$here/splat-patterns")
+	tr -d '\r' <"$out/console.log" | sed '/^testbed: /q' |
+		grep -q -E -e "$patterns"
+}
+
+attempt=1
+while :; do
+	echo "run-guest: booting $kernel in mode $mode (logs in $out)"
+	start=$(date +%s)
+	timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+	qemu_pid=$!
+	if [ "$mode" = demo ]; then
+		# Show the guest console live while it runs, without the
+		# firmware's terminal control sequences.
+		tail -n +1 -F --pid="$qemu_pid" "$out/console.log" 2>/dev/null |
+			sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' \
+			       -e 's/\x1bc//g' || true
+	fi
+	status=0
+	wait "$qemu_pid" || status=$?
+	qemu_pid=""
+	echo "run-guest: guest finished after $(($(date +%s) - start)) s"
+	if [ "$attempt" -ge 2 ] || ! boot_splat; then
+		break
+	fi
+	echo "run-guest: kernel splat during early boot, before the guest's" \
+	     "init ran (not our code); kept as console.boot-splat.log," \
+	     "booting once more"
+	mv "$out/console.log" "$out/console.boot-splat.log"
+	rm -f "$out/results.tap" "$out/qemu.log" "$out"/kunit-*
+	attempt=$((attempt + 1))
+done
 
 "$here/check-results.sh" "$kernel/$mode" "$out" "$status" "$limit"
