@@ -61,6 +61,17 @@ static const struct vfio_device_ops vpci_ops = {
 	.request = vpci_request,
 };
 
+/* Undo what probe set up; the device is not, or no longer, registered. */
+static void vpci_free(struct vfio_pci_dev *vp)
+{
+	dev_set_drvdata(&vp->pdev->dev, NULL);
+	vfio_uninit_device(&vp->vdev);
+	mutex_destroy(&vp->vma_lock);
+	mutex_destroy(&vp->bar_lock);
+	mutex_destroy(&vp->igate);
+	kfree(vp);
+}
+
 static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vfio_pci_dev *vp;
@@ -93,12 +104,7 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_uninit:
-	dev_set_drvdata(&pdev->dev, NULL);
-	vfio_uninit_device(&vp->vdev);
-	mutex_destroy(&vp->vma_lock);
-	mutex_destroy(&vp->bar_lock);
-	mutex_destroy(&vp->igate);
-	kfree(vp);
+	vpci_free(vp);
 	return ret;
 }
 
@@ -107,12 +113,7 @@ static void vpci_remove(struct pci_dev *pdev)
 	struct vfio_pci_dev *vp = dev_get_drvdata(&pdev->dev);
 
 	vfio_unregister_group_dev(&vp->vdev);
-	dev_set_drvdata(&pdev->dev, NULL);
-	vfio_uninit_device(&vp->vdev);
-	mutex_destroy(&vp->vma_lock);
-	mutex_destroy(&vp->bar_lock);
-	mutex_destroy(&vp->igate);
-	kfree(vp);
+	vpci_free(vp);
 }
 
 static pci_ers_result_t vpci_error_detected(struct pci_dev *pdev,
