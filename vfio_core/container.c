@@ -246,6 +246,7 @@ unlock:
 	up_write(&container->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(vfio_container_attach_group);
 
 /**
  * vfio_container_detach_group() - take a group out of its container

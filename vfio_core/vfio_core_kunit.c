@@ -6,7 +6,8 @@
  *   vfio_core_backends  backend selection with fake backends registered
  *                       beside the real ones: the CHECK_EXTENSION polling
  *                       order and the SET_IOMMU choice, attach failure
- *                       unwinding, errnos
+ *                       unwinding, errnos; noiommu and IOMMU groups
+ *                       never mixed in one container
  *   vfio_core_devices   finding the device a GET_DEVICE_FD string names:
  *                       exact names, "name vf_token=..." strings, the
  *                       driver's match() and its veto, devices going away
@@ -365,6 +366,90 @@ static void vck_select_open_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vck->opened, 0);
 }
 
+/* A fresh group of the given kind, with its (never dereferenced) IOMMU group. */
+static struct vfio_group *vck_kind_group(struct kunit *test, bool noiommu)
+{
+	struct vfio_group *group;
+
+	group = kunit_kzalloc(test, sizeof(*group), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, group);
+	mutex_init(&group->group_lock);
+	group->iommu_group = kunit_kzalloc(test, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, group->iommu_group);
+	group->noiommu = noiommu;
+	return group;
+}
+
+static int vck_attach_kind(struct vfio_container *container,
+			   struct vfio_group *group)
+{
+	int ret;
+
+	mutex_lock(&group->group_lock);
+	ret = vfio_container_attach_group(container, group);
+	mutex_unlock(&group->group_lock);
+	return ret;
+}
+
+static void vck_container_keep(struct kref *kref)
+{
+	/* the container is KUnit memory: nothing to free */
+}
+
+/* Take @group out of @container again without freeing anything. */
+static void vck_detach_kind(struct vfio_container *container,
+			    struct vfio_group *group)
+{
+	list_del(&group->container_entry);
+	group->container = NULL;
+	kref_put(&container->kref, vck_container_keep);
+}
+
+/*
+ * noiommu groups and IOMMU groups never share a container, whichever kind
+ * came first; once the container is empty again either kind may join.
+ * The module is loaded by root, so CAP_SYS_RAWIO is there.
+ */
+static void vck_noiommu_mixing(struct kunit *test)
+{
+	struct vfio_group *noiommu = vck_kind_group(test, true);
+	struct vfio_group *noiommu2 = vck_kind_group(test, true);
+	struct vfio_group *iommu = vck_kind_group(test, false);
+	struct vfio_group *iommu2 = vck_kind_group(test, false);
+	struct vfio_container *container;
+
+	container = kunit_kzalloc(test, sizeof(*container), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, container);
+	kref_init(&container->kref);
+	init_rwsem(&container->lock);
+	INIT_LIST_HEAD(&container->group_list);
+
+	/* noiommu first: an IOMMU group is refused, another noiommu joins */
+	KUNIT_EXPECT_EQ(test, vck_attach_kind(container, noiommu), 0);
+	if (!noiommu->container)
+		return;
+	KUNIT_EXPECT_TRUE(test, container->noiommu);
+	KUNIT_EXPECT_EQ(test, vck_attach_kind(container, iommu), -EPERM);
+	KUNIT_EXPECT_NULL(test, iommu->container);
+	KUNIT_EXPECT_EQ(test, vck_attach_kind(container, noiommu2), 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&container->kref), 3U);
+	vck_detach_kind(container, noiommu2);
+	vck_detach_kind(container, noiommu);
+
+	/* IOMMU first: a noiommu group is refused, another IOMMU one joins */
+	KUNIT_EXPECT_EQ(test, vck_attach_kind(container, iommu), 0);
+	KUNIT_EXPECT_FALSE(test, container->noiommu);
+	KUNIT_EXPECT_EQ(test, vck_attach_kind(container, noiommu), -EPERM);
+	KUNIT_EXPECT_NULL(test, noiommu->container);
+	KUNIT_EXPECT_EQ(test, vck_attach_kind(container, iommu2), 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&container->kref), 3U);
+	if (iommu2->container)
+		vck_detach_kind(container, iommu2);
+	if (iommu->container)
+		vck_detach_kind(container, iommu);
+	KUNIT_EXPECT_TRUE(test, list_empty(&container->group_list));
+}
+
 static struct kunit_case vck_backends_cases[] = {
 	KUNIT_CASE(vck_check_extension_order),
 	KUNIT_CASE(vck_select_none),
@@ -372,6 +457,7 @@ static struct kunit_case vck_backends_cases[] = {
 	KUNIT_CASE(vck_select_first),
 	KUNIT_CASE(vck_select_attach_fails),
 	KUNIT_CASE(vck_select_open_fails),
+	KUNIT_CASE(vck_noiommu_mixing),
 	{}
 };
 
