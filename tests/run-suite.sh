@@ -5,9 +5,11 @@
 #   stock     Debian's stock 6.1 kernel: the testbed with our modules (mode
 #             ours), then with the kernel's in-tree ones (mode reference),
 #             then ours again in a guest without an IOMMU (mode noiommu:
-#             Debian's in-tree VFIO has no noiommu, so ours only);
+#             Debian's in-tree VFIO has no noiommu, so ours only), then
+#             ours and reference with a vIOMMU without interrupt
+#             remapping (modes ours-nointremap, reference-nointremap);
 #   backports every other installed Debian kernel with headers (the
-#             bookworm-backports 6.12): ours + reference + noiommu.  None
+#             bookworm-backports 6.12): the same five boots.  None
 #             installed is a failure: scripts/install-deps.sh installs one;
 #   debug     the debug kernel of scripts/debug-kernel.sh (built first if
 #             not cached): ours, with the KUnit test modules, and KASAN,
@@ -51,13 +53,17 @@ fail() {
 }
 
 # run_mode <release> <mode> [timeout]: boot the testbed once and add its
-# counts to the totals.
+# counts to the totals.  <mode> is a run-guest.sh mode, or ours-nointremap
+# / reference-nointremap for that mode with --no-intremap.
 run_mode() {
 	local kernel=$1 mode=$2 log summary p f s
-	local timeout=(${3:+--timeout "$3"})
+	local timeout=(${3:+--timeout "$3"}) args=(--mode "$mode")
 
+	case $mode in
+	*-nointremap) args=(--mode "${mode%-nointremap}" --no-intremap) ;;
+	esac
 	log=$(mktemp)
-	tests/testbed/run-guest.sh --mode "$mode" --kernel "$kernel" \
+	tests/testbed/run-guest.sh "${args[@]}" --kernel "$kernel" \
 		--tests "$root/build/tests" "${timeout[@]}" 2>&1 | tee "$log"
 	summary=$(grep -E "^[^ ]+/$mode: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" \
 		  "$log" | tail -n 1)
@@ -86,7 +92,7 @@ tier() {
 		fail "the module build for $kernel failed"
 		for mode in "$@"; do
 			case $mode in
-			ours | noiommu)
+			ours | noiommu | ours-nointremap)
 				summaries+=("$kernel/$mode: not run (the module build failed)") ;;
 			*) run_mode "$kernel" "$mode" "${limit:-}" ;;
 			esac
@@ -106,7 +112,8 @@ if ! $make --no-print-directory tests; then
 	fail "the test program build failed"
 fi
 
-tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference noiommu
+tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference noiommu \
+	ours-nointremap reference-nointremap
 
 others=$(tests/testbed/kernels.sh --others | grep -vxF "$stock")
 if [ -z "$others" ]; then
@@ -116,7 +123,7 @@ if [ -z "$others" ]; then
 fi
 for kernel in $others; do
 	tier backports "$kernel" "/usr/src/linux-headers-$kernel" \
-		ours reference noiommu
+		ours reference noiommu ours-nointremap reference-nointremap
 done
 
 if [ $quick = 0 ]; then

@@ -10,7 +10,9 @@
 # and reads the kernel command line: testbed.mode=noiommu (run-guest.sh
 # --mode noiommu, a guest without an IOMMU) loads vfio.ko with
 # enable_unsafe_noiommu_mode=1, binds only edu and runs only the programs
-# named in NOIOMMU_TESTS.
+# named in NOIOMMU_TESTS; testbed.intremap=off (run-guest.sh --no-intremap,
+# a vIOMMU without interrupt remapping) binds only edu and runs only the
+# programs named in NOINTREMAP_TESTS.
 #
 # Output channels: kernel messages and demo output go to ttyS0 (the
 # console); the TAP stream goes to ttyS1 (fd 3) only, so the two never
@@ -48,6 +50,12 @@ NOIOMMU_TESTS="vfio_noiommu_test"
 noiommu=0
 case " $(cat /proc/cmdline) " in
 *" testbed.mode=noiommu "*) noiommu=1 ;;
+esac
+# The programs that run without interrupt remapping.
+NOINTREMAP_TESTS="vfio_intremap_test"
+nointremap=0
+case " $(cat /proc/cmdline) " in
+*" testbed.intremap=off "*) nointremap=1 ;;
 esac
 
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -236,7 +244,7 @@ run_demo() {
 
 echo >/dev/console
 tap "TAP version 13"
-tap "# testbed: setup mode=$TESTBED_MODE noiommu=$noiommu kernel=$(uname -r)"
+tap "# testbed: setup mode=$TESTBED_MODE noiommu=$noiommu nointremap=$nointremap kernel=$(uname -r)"
 kmemleak_clear
 say "mode $TESTBED_MODE, loading modules"
 load_modules
@@ -244,9 +252,11 @@ load_modules
 if [ "$TESTBED_MODE" = demo ]; then
 	bind_id 1234:11e8 edu
 	run_demo
-elif [ $noiommu = 1 ]; then
+elif [ $noiommu = 1 ] || [ $nointremap = 1 ]; then
 	bind_id 1234:11e8 edu
-	for name in $NOIOMMU_TESTS; do
+	names=$NOIOMMU_TESTS
+	[ $nointremap = 1 ] && names=$NOINTREMAP_TESTS
+	for name in $names; do
 		if [ -x "/tests/$name" ]; then
 			run_program "/tests/$name" "$TESTBED_TEST_TIMEOUT"
 		else

@@ -6,7 +6,7 @@
 #   run-guest.sh --mode ours|reference|noiommu|demo
 #                [--kernel <release>|debug]
 #                [--tests <dir>] [--build <dir>] [--out <dir>]
-#                [--timeout <seconds>]
+#                [--timeout <seconds>] [--no-intremap]
 #
 #   --mode     ours: our three modules built for the kernel (and, if built,
 #              the KUnit test modules *_kunit.ko); reference: Debian's
@@ -28,6 +28,10 @@
 #              build/testbed/<release>/<mode>).
 #   --timeout  seconds before the whole run counts as hung (default 600;
 #              1800 for the debug kernel).
+#   --no-intremap  (modes ours and reference) the vIOMMU without interrupt
+#              remapping: only edu is bound and only the programs of
+#              guest-init.sh's NOINTREMAP_TESTS run; reported as mode
+#              <mode>-nointremap (also the default --out directory name).
 # Environment: TESTBED_TEST_TIMEOUT, seconds each program may run in the
 # guest (default 300; 900 for the debug kernel).
 #
@@ -39,7 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 usage() {
-	sed -n '4,35s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,39s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -54,6 +58,7 @@ tests=""
 build=""
 out=""
 limit=""
+intremap=on
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mode) mode=${2:-}; shift 2 || usage ;;
@@ -62,6 +67,7 @@ while [ $# -gt 0 ]; do
 	--build) build=${2:-}; shift 2 || usage ;;
 	--out) out=${2:-}; shift 2 || usage ;;
 	--timeout) limit=${2:-}; shift 2 || usage ;;
+	--no-intremap) intremap=off; shift ;;
 	-h | --help) usage ;;
 	*) echo "run-guest: unknown argument '$1'" >&2; usage ;;
 	esac
@@ -71,6 +77,14 @@ case $mode in
 ours | reference | noiommu | demo) ;;
 *) usage ;;
 esac
+# The label of the run: its mode, and the vIOMMU's interrupt remapping.
+label=$mode
+if [ "$intremap" = off ]; then
+	case $mode in
+	ours | reference) label=$mode-nointremap ;;
+	*) die "--no-intremap goes with --mode ours or reference" ;;
+	esac
+fi
 [ -n "$kernel" ] || kernel=$("$root/scripts/kernel-release.sh")
 
 # The debug kernel: "debug", or the release of the cached one.
@@ -107,7 +121,7 @@ qemu_cpu=${qemu_cpu:-max}
 [ -r "$vmlinuz" ] || die "$vmlinuz not found"
 tests=${tests:-$root/build/tests}
 export TESTBED_BUILDDIR=${build:-$root/build/kernel-$kernel}
-out=${out:-$root/build/testbed/$kernel/$mode}
+out=${out:-$root/build/testbed/$kernel/$label}
 
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 not found (run scripts/install-deps.sh)"
@@ -138,6 +152,11 @@ append="console=ttyS0 intel_iommu=on panic=-1 log_buf_len=4M"
 [ "$mode" = demo ] && append="$append quiet"
 # shellcheck disable=SC2054 # the comma is qemu's own syntax
 iommu=(-device intel-iommu,intremap=on)
+if [ "$intremap" = off ]; then
+	# shellcheck disable=SC2054 # the comma is qemu's own syntax
+	iommu=(-device intel-iommu,intremap=off)
+	append="$append testbed.intremap=off"
+fi
 if [ "$mode" = noiommu ]; then
 	append="console=ttyS0 intel_iommu=off panic=-1 log_buf_len=4M"
 	append="$append testbed.mode=noiommu"
@@ -200,4 +219,4 @@ while :; do
 	attempt=$((attempt + 1))
 done
 
-"$here/check-results.sh" "$kernel/$mode" "$out" "$status" "$limit"
+"$here/check-results.sh" "$kernel/$label" "$out" "$status" "$limit"
