@@ -34,6 +34,7 @@
 #include <linux/module.h>
 
 struct iommu_group;
+struct vm_area_struct;
 
 /**
  * struct vfio_iommu_backend_ops - what an IOMMU backend implements
@@ -72,5 +73,23 @@ int vfio_register_iommu_backend(const struct vfio_iommu_backend_ops *ops);
  *       reference the core holds guarantees that at module exit)
  */
 void vfio_unregister_iommu_backend(const struct vfio_iommu_backend_ops *ops);
+
+/**
+ * vfio_device_vma_pfns() - the frames behind a vfio device's mmap()
+ * @vma: any vma, with its mm's mmap_lock held (read is enough)
+ * @addr: an address inside @vma
+ * @pfn: set to the frame backing @addr
+ * @npages: set to how many frames from @pfn on are physically contiguous
+ *          and mapped by @vma (at least 1)
+ *
+ * Lets a backend map a peer device's BAR (VM_PFNMAP) by arithmetic instead
+ * of faulting and walking the page table one page at a time.
+ *
+ * Return: 0; -ENODEV when @vma is not a mapping of a vfio device file or
+ * its driver cannot tell (fall back to the page table); -EFAULT when an
+ * access through @vma would fault now.
+ */
+int vfio_device_vma_pfns(struct vm_area_struct *vma, unsigned long addr,
+			 unsigned long *pfn, unsigned long *npages);
 
 #endif /* VFIO_BACKEND_API_H */

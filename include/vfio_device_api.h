@@ -54,6 +54,13 @@ struct iommu_group;
  *         match, 0 for no match, or a negative errno to fail the lookup
  *         (for instance a missing or wrong "vf_token=").  Without it the
  *         core compares the string with dev_name(vdev->dev).
+ * @vma_pfns: optional; for a vma made by @mmap and an address @addr in it,
+ *            the frame that backs @addr and how many frames from there to
+ *            the end of the vma are physically contiguous, computed without
+ *            faulting anything in.  Called with the vma's mmap_lock held.
+ *            Returns 0, or -EFAULT where an access would fault (device
+ *            memory disabled, for instance).  IOMMU backends reach it
+ *            through vfio_device_vma_pfns() to map a peer device's BAR.
  *
  * Every callback is optional except @open_device and @close_device may be
  * NULL too; a missing @read/@write/@mmap/@ioctl makes the syscall fail
@@ -72,6 +79,9 @@ struct vfio_device_ops {
 	int (*mmap)(struct vfio_device *vdev, struct vm_area_struct *vma);
 	void (*request)(struct vfio_device *vdev, unsigned int count);
 	int (*match)(struct vfio_device *vdev, const char *buf);
+	int (*vma_pfns)(struct vfio_device *vdev, struct vm_area_struct *vma,
+			unsigned long addr, unsigned long *pfn,
+			unsigned long *npages);
 };
 
 /**

@@ -22,6 +22,7 @@
 #include <linux/compat.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pm_runtime.h>
 #include <linux/sched.h>
@@ -205,6 +206,26 @@ static const struct file_operations vfio_device_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = vfio_device_fop_mmap,
 };
+
+/*
+ * A vma of a device file holds a reference on the file, hence on the
+ * open device: the driver data stays valid while mmap_lock pins the vma.
+ */
+int vfio_device_vma_pfns(struct vm_area_struct *vma, unsigned long addr,
+			 unsigned long *pfn, unsigned long *npages)
+{
+	struct file *file = vma->vm_file;
+	struct vfio_device *vdev;
+
+	mmap_assert_locked(vma->vm_mm);
+	if (!file || file->f_op != &vfio_device_fops)
+		return -ENODEV;
+	vdev = file->private_data;
+	if (!vdev->ops->vma_pfns)
+		return -ENODEV;
+	return vdev->ops->vma_pfns(vdev, vma, addr, pfn, npages);
+}
+EXPORT_SYMBOL_GPL(vfio_device_vma_pfns);
 
 /**
  * vfio_device_open_fd() - VFIO_GROUP_GET_DEVICE_FD after the lookup
