@@ -189,8 +189,10 @@ long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		return vpci_set_irqs_ioctl(vp, uarg);
 	case VFIO_DEVICE_RESET:
 		return vpci_reset(vp);
+	case VFIO_DEVICE_IOEVENTFD:
+		return vpci_ioeventfd_ioctl(vp, uarg);
 	default:
-		/* Hot reset and ioeventfd are not provided yet. */
+		/* Hot reset is not provided yet. */
 		return -ENOTTY;
 	}
 }

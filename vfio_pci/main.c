@@ -32,6 +32,17 @@ static bool disable_idle_d3;
 module_param(disable_idle_d3, bool, 0644);
 MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices (this driver always keeps them in D0)");
 
+bool vpci_disable_denylist;
+module_param_named(disable_denylist, vpci_disable_denylist, bool, 0444);
+MODULE_PARM_DESC(disable_denylist, "Allow binding the devices on the denylist: devices with known errata that an untrusted user could exploit to harm the stability or security of the host");
+
+/* Registrations that point into the BARs go before the BARs are unmapped. */
+static void vpci_close(struct vfio_device *vdev)
+{
+	vpci_ioeventfds_release(to_vpci(vdev));
+	vpci_close_device(vdev);
+}
+
 static void vpci_request(struct vfio_device *vdev, unsigned int count)
 {
 	struct vfio_pci_dev *vp = to_vpci(vdev);
@@ -53,11 +64,12 @@ static void vpci_request(struct vfio_device *vdev, unsigned int count)
 static const struct vfio_device_ops vpci_ops = {
 	.name = "vfio-pci",
 	.open_device = vpci_open_device,
-	.close_device = vpci_close_device,
+	.close_device = vpci_close,
 	.read = vpci_read,
 	.write = vpci_write,
 	.ioctl = vpci_ioctl,
 	.mmap = vpci_mmap,
+	.vma_pfns = vpci_vma_pfns,
 	.request = vpci_request,
 };
 
@@ -69,6 +81,7 @@ static void vpci_free(struct vfio_pci_dev *vp)
 	mutex_destroy(&vp->vma_lock);
 	mutex_destroy(&vp->bar_lock);
 	mutex_destroy(&vp->igate);
+	mutex_destroy(&vp->ioeventfd_lock);
 	kfree(vp);
 }
 
@@ -76,6 +89,10 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vfio_pci_dev *vp;
 	int ret;
+
+	/* -EINVAL, as the in-tree 6.1 driver answers */
+	if (vpci_denylisted(pdev))
+		return -EINVAL;
 
 	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
 		return -EINVAL;
@@ -94,6 +111,8 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	mutex_init(&vp->bar_lock);
 	mutex_init(&vp->vma_lock);
 	INIT_LIST_HEAD(&vp->vma_list);
+	mutex_init(&vp->ioeventfd_lock);
+	INIT_LIST_HEAD(&vp->ioeventfds);
 	spin_lock_init(&vp->irqlock);
 	vfio_init_device(&vp->vdev, &pdev->dev, &vpci_ops);
 	dev_set_drvdata(&pdev->dev, vp);
@@ -194,6 +213,8 @@ static int __init vpci_init(void)
 		return ret;
 
 	vpci_add_ids();
+	if (vpci_disable_denylist)
+		pr_warn("vfio-pci: device denylist disabled (disable_denylist=1)\n");
 	return 0;
 }
 

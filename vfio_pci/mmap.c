@@ -15,6 +15,9 @@
  * have PTEs.  A fault inserts its page only while the user has memory
  * decoding enabled, else SIGBUS.
  *
+ * vpci_vma_pfns() gives an IOMMU backend the same answer a fault would,
+ * by arithmetic, so a peer device's BAR maps without faulting page by page.
+ *
  * Lock order: mmap_lock, then vma_lock, then memory_lock.  To zap, we
  * find a populated vma under vma_lock, drop it to take that mm's
  * mmap_lock, retake vma_lock and zap every populated vma of that mm
@@ -184,6 +187,43 @@ void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp)
 
 	down_write(&vp->memory_lock);
 	mutex_unlock(&vp->vma_lock);
+}
+
+/**
+ * vpci_vma_pfns() - the BAR frames behind one of our vmas, by arithmetic
+ * @vdev: the device whose file @vma maps
+ * @vma: a vma, its mm's mmap_lock held
+ * @addr: an address in @vma
+ * @pfn: set to the frame a fault at @addr would insert
+ * @npages: set to the frames from @addr to the end of @vma
+ *
+ * Answers what the fault handler would do, without inserting anything:
+ * the BAR is contiguous, so the whole rest of the vma is one run.
+ *
+ * Return: 0, -ENODEV if @vma is not a BAR mapping of ours, or -EFAULT
+ * while the user has memory decoding disabled (a fault would SIGBUS).
+ */
+int vpci_vma_pfns(struct vfio_device *vdev, struct vm_area_struct *vma,
+		  unsigned long addr, unsigned long *pfn,
+		  unsigned long *npages)
+{
+	struct vfio_pci_dev *vp = to_vpci(vdev);
+	int ret = 0;
+
+	if (vma->vm_ops != &vpci_mmap_ops || vma->vm_private_data != vp)
+		return -ENODEV;
+	if (addr < vma->vm_start || addr >= vma->vm_end)
+		return -EFAULT;
+
+	down_read(&vp->memory_lock);
+	if (vpci_memory_enabled(vp)) {
+		*pfn = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+		*npages = (vma->vm_end - addr) >> PAGE_SHIFT;
+	} else {
+		ret = -EFAULT;
+	}
+	up_read(&vp->memory_lock);
+	return ret;
 }
 
 int vpci_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)

@@ -17,8 +17,9 @@
  *                         the process loading this module (vfio_kunit.h):
  *                         region offset encoding, BAR sizing through the
  *                         config region, MSI queue size rules, region
- *                         info with its capability chain, IRQ info and
- *                         SET_IRQS validation
+ *                         info with its capability chain, IRQ info,
+ *                         SET_IRQS and IOEVENTFD validation
+ *   vfio_pci_denylist     the ids probe refuses without disable_denylist
  */
 #include <kunit/test.h>
 #include <linux/pci.h>
@@ -48,6 +49,8 @@ static struct vfio_pci_dev *vpk_dev(struct kunit *test, int cfg_size)
 	init_rwsem(&vp->memory_lock);
 	spin_lock_init(&vp->irqlock);
 	INIT_LIST_HEAD(&vp->vma_list);
+	mutex_init(&vp->ioeventfd_lock);
+	INIT_LIST_HEAD(&vp->ioeventfds);
 	vp->msix_bar = -1;
 	vp->irq_type = VPCI_IRQ_NONE;
 	return vp;
@@ -821,7 +824,9 @@ static void vpk_device_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, copy_to_user(arg, &info, sizeof(info)), 0UL);
 	KUNIT_EXPECT_EQ(test, vpci_ioctl(&vp->vdev, VFIO_DEVICE_GET_INFO,
 					 (unsigned long)arg), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vpci_ioctl(&vp->vdev, VFIO_DEVICE_IOEVENTFD,
+	/* an ioctl number vfio-pci does not know */
+	KUNIT_EXPECT_EQ(test, vpci_ioctl(&vp->vdev,
+					 _IO(VFIO_TYPE, VFIO_BASE + 60),
 					 (unsigned long)arg), -ENOTTY);
 }
 
@@ -914,6 +919,87 @@ static void vpk_set_irqs_validation(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, vp->err_trigger);
 }
 
+static long vpk_ioeventfd(struct vfio_pci_dev *vp, u32 argsz, u32 flags,
+			  u64 offset, s32 fd)
+{
+	struct vfio_device_ioeventfd req = {
+		.argsz = argsz,
+		.flags = flags,
+		.offset = offset,
+		.data = 0x12345678,
+		.fd = fd,
+	};
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+
+	if (copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+	return vpci_ioctl(&vp->vdev, VFIO_DEVICE_IOEVENTFD, (unsigned long)arg);
+}
+
+/* Every refusal that comes before a BAR is mapped (no hardware needed). */
+static void vpk_ioeventfd_validation(struct kunit *test)
+{
+	const u32 minsz = offsetofend(struct vfio_device_ioeventfd, fd);
+	const u32 w1 = VFIO_DEVICE_IOEVENTFD_8;
+	const u32 w4 = VFIO_DEVICE_IOEVENTFD_32;
+	const u32 w8 = VFIO_DEVICE_IOEVENTFD_64;
+	const u64 bar0 = VPCI_INDEX_TO_OFFSET(VFIO_PCI_BAR0_REGION_INDEX);
+	const u64 bar1 = VPCI_INDEX_TO_OFFSET(VFIO_PCI_BAR1_REGION_INDEX);
+	const u64 bar2 = VPCI_INDEX_TO_OFFSET(VFIO_PCI_BAR2_REGION_INDEX);
+	struct vfio_pci_dev *vp = vpk_open(test);
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, vp);
+
+	/* argsz, flags: exactly one known size flag, fd >= -1 */
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz - 1, w4, bar0, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, 0, bar0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w1 | w4, bar0, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4 | 0x10, bar0, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4, bar0, -2),
+			-EINVAL);
+
+	/* regions other than a BAR */
+	for (i = VFIO_PCI_ROM_REGION_INDEX; i < VFIO_PCI_NUM_REGIONS; i++)
+		KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4,
+						    VPCI_INDEX_TO_OFFSET(i),
+						    0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4, ~0ULL, 0),
+			-EINVAL);
+
+	/* the range must be inside the BAR; empty BARs have none */
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4, bar0 + SZ_1M, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4,
+					    bar0 + SZ_1M - 2, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w8,
+					    bar0 + SZ_1M - 4, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4, bar1 + 0x1e, 0),
+			-EINVAL);
+	for (i = VFIO_PCI_BAR3_REGION_INDEX; i <= VFIO_PCI_BAR5_REGION_INDEX;
+	     i++)
+		KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w1,
+						    VPCI_INDEX_TO_OFFSET(i),
+						    0), -EINVAL);
+
+	/* nor touch the MSI-X table, not even one byte of it */
+	vp->msix_bar = 2;
+	vp->msix_offset = 0x2000;
+	vp->msix_size = 0x100;
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w4, bar2 + 0x1ffd, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w1, bar2 + 0x2000, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w8, bar2 + 0x20f8, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_ioeventfd(vp, minsz, w1, bar2 + 0x20ff, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vp->num_ioeventfds, 0U);
+}
+
 static struct kunit_case vpk_uapi_cases[] = {
 	KUNIT_CASE(vpk_region_offsets),
 	KUNIT_CASE(vpk_cfg_bounds),
@@ -924,6 +1010,7 @@ static struct kunit_case vpk_uapi_cases[] = {
 	KUNIT_CASE(vpk_irq_info_counts),
 	KUNIT_CASE(vpk_device_info),
 	KUNIT_CASE(vpk_set_irqs_validation),
+	KUNIT_CASE(vpk_ioeventfd_validation),
 	{}
 };
 
@@ -936,7 +1023,53 @@ static struct kunit_suite vpk_uapi_suite = {
 	.test_cases = vpk_uapi_cases,
 };
 
-kunit_test_suites(&vpk_perm_suite, &vpk_bars_suite, &vpk_uapi_suite);
+/* ---- vfio_pci_denylist ------------------------------------------------ */
+
+static void vpk_denylist_ids(struct kunit *test)
+{
+	static const u16 listed[] = {
+		0x19e2, 0x19e3,	/* QAT C3xxx, its VF */
+		0x37c8, 0x37c9,	/* QAT C62x, its VF */
+		0x0435, 0x0443,	/* QAT DH895xCC, its VF */
+		0x0b25,		/* DSA on Sapphire Rapids */
+		0x0cfe,		/* IAX on Sapphire Rapids */
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(listed); i++) {
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      vpci_id_in_denylist(PCI_VENDOR_ID_INTEL,
+							  listed[i]),
+				      "8086:%04x", listed[i]);
+		/* the same device id from another vendor is fine */
+		KUNIT_EXPECT_FALSE(test, vpci_id_in_denylist(0x1234,
+							     listed[i]));
+		KUNIT_EXPECT_FALSE(test,
+				   vpci_id_in_denylist(PCI_VENDOR_ID_INTEL,
+						       listed[i] + 0x1000));
+	}
+	/* the devices of the testbed */
+	KUNIT_EXPECT_FALSE(test, vpci_id_in_denylist(0x1234, 0x11e8));
+	KUNIT_EXPECT_FALSE(test, vpci_id_in_denylist(PCI_VENDOR_ID_INTEL,
+						     0x100e));
+	KUNIT_EXPECT_FALSE(test, vpci_id_in_denylist(PCI_VENDOR_ID_INTEL,
+						     0x10d3));
+	/* the end of the table is not an entry */
+	KUNIT_EXPECT_FALSE(test, vpci_id_in_denylist(0, 0));
+}
+
+static struct kunit_case vpk_denylist_cases[] = {
+	KUNIT_CASE(vpk_denylist_ids),
+	{}
+};
+
+static struct kunit_suite vpk_denylist_suite = {
+	.name = "vfio_pci_denylist",
+	.test_cases = vpk_denylist_cases,
+};
+
+kunit_test_suites(&vpk_perm_suite, &vpk_bars_suite, &vpk_uapi_suite,
+		  &vpk_denylist_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");

@@ -8,12 +8,18 @@
  *                               and the virtual config space (vconfig)
  *   mm->mmap_lock               of a process mapping a BAR (see mmap.c)
  *   vfio_pci_dev::vma_lock      vma_list: the BAR mappings of the device
+ *   vfio_pci_dev::ioeventfd_lock  ioeventfds (ioeventfd.c); taken after
+ *                               bar_lock is released, and waits for the
+ *                               ioeventfd work items, which take
+ *                               memory_lock for reading
  *   vfio_pci_dev::memory_lock   rwsem: readers access BARs, writers change
  *                               the memory/IO enable bits of the command
  *                               register or reset the device
  *   vfio_pci_dev::bar_lock      barmap[] setup on first use (also taken
  *                               by mmap() under mmap_lock, alone)
  *   eventfd wait queue lock     of the INTx unmask eventfd (unmask_fd.c)
+ *                               or of an ioeventfd, whose wakeup only
+ *                               trylocks memory_lock (ioeventfd.c)
  *   vfio_pci_dev::irqlock       spinlock, INTx mask state (hard irq context)
  * User memory is never accessed with memory_lock held (a fault on our own
  * BAR mapping would take vma_lock).
@@ -36,6 +42,9 @@
 #define VPCI_OFFSET_MASK	((1ULL << VPCI_OFFSET_SHIFT) - 1)
 #define VPCI_INDEX_TO_OFFSET(i)	((u64)(i) << VPCI_OFFSET_SHIFT)
 #define VPCI_OFFSET_TO_INDEX(o)	((o) >> VPCI_OFFSET_SHIFT)
+
+/* Registrations of VFIO_DEVICE_IOEVENTFD per device, as in 6.1 */
+#define VPCI_IOEVENTFD_MAX	1000
 
 /* irq_type value while no interrupt mode is active */
 #define VPCI_IRQ_NONE		VFIO_PCI_NUM_IRQS
@@ -96,6 +105,9 @@ struct vpci_cfg_perm {
  * @err_trigger: eventfd for VFIO_PCI_ERR_IRQ_INDEX (igate)
  * @req_trigger: eventfd for VFIO_PCI_REQ_IRQ_INDEX (igate)
  * @unmask_fd: eventfd that unmasks INTx, in INTx mode only (igate)
+ * @ioeventfd_lock: see the lock order at the top of this file
+ * @ioeventfds: struct vpci_ioeventfd of every registration (ioeventfd_lock)
+ * @num_ioeventfds: entries on @ioeventfds (ioeventfd_lock)
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -131,6 +143,10 @@ struct vfio_pci_dev {
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 	struct vpci_unmask_fd *unmask_fd;
+
+	struct mutex ioeventfd_lock;	/* ioeventfds */
+	struct list_head ioeventfds;
+	unsigned int num_ioeventfds;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -140,6 +156,7 @@ static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
 
 extern bool vpci_nointxmask;
 extern bool vpci_disable_vga;
+extern bool vpci_disable_denylist;
 
 /* device.c */
 int vpci_open_device(struct vfio_device *vdev);
@@ -166,12 +183,22 @@ ssize_t vpci_io_rw(struct vfio_pci_dev *vp, void __iomem *io,
 		   char __user *buf, loff_t pos, size_t count,
 		   loff_t x_start, loff_t x_end, bool test_mem, bool iswrite);
 
+/* ioeventfd.c */
+long vpci_ioeventfd_ioctl(struct vfio_pci_dev *vp, void __user *arg);
+void vpci_ioeventfds_release(struct vfio_pci_dev *vp);
+
+/* denylist.c */
+bool vpci_denylisted(struct pci_dev *pdev);
+
 /* vga.c */
 ssize_t vpci_vga_rw(struct vfio_pci_dev *vp, char __user *buf, size_t count,
 		    loff_t *ppos, bool iswrite);
 
 /* mmap.c */
 int vpci_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
+int vpci_vma_pfns(struct vfio_device *vdev, struct vm_area_struct *vma,
+		  unsigned long addr, unsigned long *pfn,
+		  unsigned long *npages);
 void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp);
 
 /* config.c */
@@ -187,6 +214,7 @@ void vpci_perm_free(struct vfio_pci_dev *vp);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Internals exported to vfio_pci_kunit.ko only (VISIBLE_IF_KUNIT) */
 void vpci_bars_init(struct vfio_pci_dev *vp);
+bool vpci_id_in_denylist(u16 vendor, u16 device);
 #endif
 
 /* intx.c */
