@@ -95,26 +95,6 @@ static inline void vfio_compat_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
-/*
- * 6.5, "mm/gup: remove vmas parameter from pin_user_pages_remote()".
- * The caller holds mmap_read_lock(@mm).
- */
-static inline long vfio_compat_pin_user_pages_remote(struct mm_struct *mm,
-						     unsigned long start,
-						     unsigned long nr_pages,
-						     unsigned int gup_flags,
-						     struct page **pages,
-						     int *locked)
-{
-#ifdef VFIO_COMPAT_HAVE_PIN_USER_PAGES_REMOTE_NO_VMAS
-	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
-				     locked);
-#else
-	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages,
-				     NULL, locked);
-#endif
-}
-
 /**
  * vfio_compat_follow_pfn() - read the frame mapped at a user address
  * @vma: the VM_PFNMAP/VM_IO vma holding @addr; mmap_lock held

@@ -143,24 +143,6 @@ void vfio_conftest(struct eventfd_ctx *ctx);
 void vfio_conftest(struct eventfd_ctx *ctx) { eventfd_signal(ctx, 1); }
 EOF
 
-# 6.5, "mm/gup: remove vmas parameter from pin_user_pages_remote()"
-probe pin_user_pages_remote_no_vmas <<'EOF'
-#include <linux/mm.h>
-long vfio_conftest(struct mm_struct *mm, struct page **pages);
-long vfio_conftest(struct mm_struct *mm, struct page **pages)
-{
-	return pin_user_pages_remote(mm, 0, 1, FOLL_WRITE, pages, NULL);
-}
-EOF
-probe old_pin_user_pages_remote <<'EOF'
-#include <linux/mm.h>
-long vfio_conftest(struct mm_struct *mm, struct page **pages);
-long vfio_conftest(struct mm_struct *mm, struct page **pages)
-{
-	return pin_user_pages_remote(mm, 0, 1, FOLL_WRITE, pages, NULL, NULL);
-}
-EOF
-
 # 6.12, "mm: new follow_pfnmap API" (and "mm: remove follow_pte()")
 probe follow_pfnmap_start <<'EOF'
 #include <linux/mm.h>
@@ -342,7 +324,6 @@ pair vm_flags_set old_vm_flags_write
 pair class_create_no_owner old_class_create
 pair class_devnode_const old_class_devnode
 pair eventfd_signal_no_count old_eventfd_signal
-pair pin_user_pages_remote_no_vmas old_pin_user_pages_remote
 pair msi_device_has_isolated_msi old_iommu_cap_intr_remap
 pair fd_file old_fd_file_member
 

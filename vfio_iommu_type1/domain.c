@@ -8,6 +8,9 @@
  *    domain on the container's list has at least one group;
  *  - every mapping is programmed into every domain (a new domain gets the
  *    existing mappings replayed before it joins the list);
+ *  - a new group joins the first existing domain that accepts it, and
+ *    gets a domain of its own only if none does (or, for testing, while
+ *    the separate_domains parameter is set);
  *  - type1_iommu::ranges is the intersection of every domain's aperture
  *    minus every group's reserved regions (relaxable direct-mapped regions
  *    excepted); it is sorted, non-overlapping and non-empty while a group
@@ -367,6 +370,7 @@ static int type1_check_intremap(struct iommu_group *group)
  */
 int type1_attach_group(void *iommu_data, struct iommu_group *group)
 {
+	bool separate = READ_ONCE(type1_separate_domains);
 	struct type1_domain *d, *target = NULL, *new_d = NULL;
 	struct type1_iommu *iommu = iommu_data;
 	struct device *dev = NULL;
@@ -423,8 +427,14 @@ int type1_attach_group(void *iommu_data, struct iommu_group *group)
 			goto out_free_domain;
 	}
 
-	/* Prefer a compatible domain we already have: no replay needed. */
+	/*
+	 * Prefer a compatible domain we already have: no replay needed.
+	 * The separate_domains testing aid skips this, so that one IOMMU
+	 * gives a container several domains.
+	 */
 	list_for_each_entry(d, &iommu->domains, node) {
+		if (separate)
+			break;
 		if (d->domain->ops == new_d->domain->ops &&
 		    !iommu_attach_group(d->domain, group)) {
 			target = d;
@@ -460,6 +470,11 @@ int type1_attach_group(void *iommu_data, struct iommu_group *group)
 		if (ret)
 			goto out_free_ranges;
 		list_add_tail(&new_d->node, &iommu->domains);
+		if (separate)
+			dev_info(dev,
+				 "vfio_iommu_type1: separate_domains: group %d got a domain of its own, %zu in its container\n",
+				 iommu_group_id(group),
+				 list_count_nodes(&iommu->domains));
 	}
 	list_add_tail(&g->node, &target->groups);
 

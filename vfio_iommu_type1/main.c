@@ -29,6 +29,17 @@ module_param_named(disable_hugepages, type1_disable_hugepages, bool, 0644);
 MODULE_PARM_DESC(disable_hugepages,
 		 "Map only the smallest IOMMU page size, never huge pages (default: no)");
 
+/*
+ * Testing aid: with one IOMMU in a machine (or a test VM), every group
+ * would share one domain, and the multi-domain paths (replay into a
+ * domain attached later, removal of a detached domain, page-size and
+ * IOVA-range recomputation) would never run with a real device.
+ */
+bool type1_separate_domains;
+module_param_named(separate_domains, type1_separate_domains, bool, 0644);
+MODULE_PARM_DESC(separate_domains,
+		 "Testing aid: give every newly attached group an IOMMU domain of its own instead of joining a compatible one (default: no)");
+
 unsigned int type1_dma_entry_limit = U16_MAX;
 module_param_named(dma_entry_limit, type1_dma_entry_limit, uint, 0644);
 MODULE_PARM_DESC(dma_entry_limit,

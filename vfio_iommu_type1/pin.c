@@ -7,23 +7,30 @@
  * order: the runs are what gets programmed into each IOMMU domain and what
  * gets unpinned, so no path ever walks an IOMMU page table page by page.
  *
- * Accounting: the whole mapping is charged to the owner's locked_vm with
- * one account_locked_vm() call before pinning (one mmap_write_lock per
- * MAP_DMA, the RLIMIT_MEMLOCK/CAP_IPC_LOCK check of the calling task) and
- * uncharged with one call when the pages are released.  Frames of
- * VM_PFNMAP mappings (device memory: no struct page, nothing pinned) are
- * uncharged again once the mapping is complete.  type1_dma::locked always
- * equals what is charged, so nothing is charged twice or leaked.  If the
- * owner's address space is gone, the uncharge is skipped: its locked_vm
- * died with it.  Sizes are in pages; the callers have checked that the
- * user range does not wrap.
+ * Pages are pinned with pin_user_pages_fast(): MAP_DMA is the only caller
+ * and pins from its own caller's address space (type1_dma::mm is always
+ * current->mm there), which lets GUP take whole huge PMDs at once.
+ *
+ * Accounting: only pinned RAM pages are charged to the owner's locked_vm,
+ * with one account_locked_vm() per pinned batch (one mmap_write_lock per
+ * batch, never per page or per contiguous run), after the batch is pinned
+ * and recorded.  The charge fails with -ENOMEM as soon as the pages pinned
+ * so far exceed the caller's RLIMIT_MEMLOCK (CAP_IPC_LOCK exempts it; the
+ * check is account_locked_vm()'s); the whole mapping is then unwound.
+ * Frames of VM_PFNMAP mappings (device memory: no struct page, nothing
+ * pinned, see pfnmap.c) are never charged, so mapping a large peer BAR
+ * needs no locked-memory headroom.  type1_dma::locked always equals what
+ * is charged: once a mapping is complete it is pinned - mmio; every
+ * release (unmap, close, a failed MAP_DMA) uncharges exactly that, with
+ * one call.  If the owner's address space is gone, the uncharge is
+ * skipped: its locked_vm died with it.  Sizes are in pages; the callers
+ * have checked that the user range does not wrap.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "type1_priv.h"
-#include "vfio_compat.h"
 
 #define TYPE1_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
 
@@ -60,7 +67,7 @@ int type1_account(struct mm_struct *mm, unsigned long npages, bool inc)
  *
  * Return: 0 or -ENOMEM.
  */
-VISIBLE_IF_KUNIT int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio)
+int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio)
 {
 	struct type1_run_chunk *chunk = dma->last_chunk;
 	struct type1_run *run;
@@ -112,79 +119,10 @@ static int type1_add_pages(struct type1_dma *dma, struct page **pages,
 	return 0;
 }
 
-/*
- * GUP refuses VM_PFNMAP mappings (device memory such as another device's
- * BAR, mapped by its driver).  Resolve up to @n of their frames from the
- * page table, faulting them in first if needed, and record them as MMIO
- * runs.  Returns how many frames were recorded, or an errno (-EFAULT if
- * @addr is not in such a mapping, or is read-only while @dma is writable).
- */
-static long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
-				unsigned long n)
-{
-	unsigned int fault_flags = 0;
-	struct mm_struct *mm = dma->mm;
-	struct vm_area_struct *vma;
-	unsigned long i, pfn;
-	bool writable;
-	long ret = 0;
-
-	if (dma->prot & IOMMU_WRITE)
-		fault_flags |= FAULT_FLAG_WRITE;
-	if (!mmget_not_zero(mm))
-		return -ESRCH;
-	mmap_read_lock(mm);
-
-	vma = vma_lookup(mm, addr);
-	if (!vma || !(vma->vm_flags & VM_PFNMAP)) {
-		ret = -EFAULT;
-		goto out_unlock;
-	}
-	n = min(n, (vma->vm_end - addr) >> PAGE_SHIFT);
-
-	for (i = 0; i < n; i++, addr += PAGE_SIZE) {
-		/* Without "unlocked", the fault keeps mmap_lock held. */
-		if (vfio_compat_follow_pfn(vma, addr, &pfn, &writable) &&
-		    (fixup_user_fault(mm, addr, fault_flags, NULL) ||
-		     vfio_compat_follow_pfn(vma, addr, &pfn, &writable)))
-			break;
-		if ((fault_flags & FAULT_FLAG_WRITE) && !writable)
-			break;
-		ret = type1_add_pfn(dma, pfn, true);
-		if (ret)
-			goto out_unlock;
-	}
-	ret = i ? i : -EFAULT;
-
-out_unlock:
-	mmap_read_unlock(mm);
-	mmput(mm);
-	return ret;
-}
-
-/* Pin up to @n pages at @addr of @mm; returns how many, or an errno. */
-static long type1_pin_batch(struct mm_struct *mm, unsigned long addr,
-			    unsigned long n, unsigned int gup_flags,
-			    struct page **pages)
-{
-	long got;
-
-	if (mm == current->mm)
-		return pin_user_pages_fast(addr, n, gup_flags, pages);
-
-	if (!mmget_not_zero(mm))
-		return -ESRCH;
-	mmap_read_lock(mm);
-	got = vfio_compat_pin_user_pages_remote(mm, addr, n, gup_flags, pages,
-						NULL);
-	mmap_read_unlock(mm);
-	mmput(mm);
-	return got;
-}
-
 /**
  * type1_pin_dma() - pin and charge the user memory behind a mapping
- * @dma: a mapping with @vaddr, @size, @prot and @mm set and nothing pinned
+ * @dma: a mapping with @vaddr, @size, @prot and @mm set and nothing pinned;
+ *       @mm must be the caller's own address space
  *
  * On failure nothing stays pinned or charged.
  *
@@ -200,48 +138,46 @@ int type1_pin_dma(struct type1_dma *dma)
 	long got;
 	int ret;
 
+	/* GUP fast pins from current->mm only; MAP_DMA guarantees it. */
+	if (WARN_ON_ONCE(dma->mm != current->mm))
+		return -EFAULT;
 	if (dma->prot & IOMMU_WRITE)
 		gup_flags |= FOLL_WRITE;
 
-	ret = type1_account(dma->mm, npages, true);
-	if (ret)
-		return ret;
-	dma->locked = npages;
-
 	pages = (struct page **)__get_free_page(GFP_KERNEL);
-	if (!pages) {
-		ret = -ENOMEM;
-		goto out_unpin;
-	}
+	if (!pages)
+		return -ENOMEM;
 
 	while (done < npages) {
 		addr = dma->vaddr + (done << PAGE_SHIFT);
 		n = min_t(unsigned long, npages - done, TYPE1_PIN_BATCH);
-		got = type1_pin_batch(dma->mm, addr, n, gup_flags, pages);
-		if (got == -EFAULT) {
-			got = type1_follow_pfnmap(dma, addr, n);
-		} else if (got > 0) {
+		got = pin_user_pages_fast(addr, n, gup_flags, pages);
+		if (got > 0) {
 			ret = type1_add_pages(dma, pages, got);
 			if (ret)
-				goto out_free_batch;
+				goto out_unpin;
+			/* Recorded first: the unwind below releases them. */
+			ret = type1_account(dma->mm, got, true);
+			if (ret)
+				goto out_unpin;
+			dma->locked += got;
+		} else if (got == -EFAULT) {
+			/* Device memory: a BAR goes in one call, not by batch */
+			got = type1_follow_pfnmap(dma, addr, npages - done);
 		}
 		if (got <= 0) {
 			ret = got ? got : -EFAULT;
-			goto out_free_batch;
+			goto out_unpin;
 		}
 		done += got;
 		cond_resched();
 	}
 	free_page((unsigned long)pages);
-
-	/* Device memory is not locked RAM: give its share of the charge back. */
-	type1_account(dma->mm, dma->mmio, false);
-	dma->locked -= dma->mmio;
+	WARN_ON_ONCE(dma->locked != dma->pinned - dma->mmio);
 	return 0;
 
-out_free_batch:
-	free_page((unsigned long)pages);
 out_unpin:
+	free_page((unsigned long)pages);
 	type1_unpin_dma(dma);
 	return ret;
 }

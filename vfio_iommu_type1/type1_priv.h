@@ -30,6 +30,7 @@
 
 extern bool type1_allow_unsafe_interrupts;
 extern bool type1_disable_hugepages;
+extern bool type1_separate_domains;
 extern unsigned int type1_dma_entry_limit;
 
 /**
@@ -72,7 +73,8 @@ struct type1_run_chunk {
  *           an entry reserves its IOVA range but is invisible to UNMAP_DMA
  * @vaddr_invalid: user space invalidated @vaddr (VFIO_DMA_UNMAP_FLAG_VADDR)
  * @mm: the mm the pages were pinned from (mmgrab()ed)
- * @locked: pages charged to @mm's locked_vm
+ * @locked: pages charged to @mm's locked_vm: the pinned RAM pages, never
+ *          MMIO frames (@pinned - @mmio once pinning is complete)
  * @first: first chunk of runs
  * @last_chunk: chunk receiving new runs
  * @pinned: frames held by the runs, MMIO ones included
@@ -184,6 +186,11 @@ static inline u64 type1_dma_last(const struct type1_dma *dma)
 int type1_pin_dma(struct type1_dma *dma);
 void type1_unpin_dma(struct type1_dma *dma);
 int type1_account(struct mm_struct *mm, unsigned long npages, bool inc);
+int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio);
+
+/* pfnmap.c */
+long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
+			 unsigned long n);
 
 /* map.c */
 int type1_map_dma_domain(struct type1_dma *dma, struct type1_domain *d);
@@ -218,7 +225,6 @@ bool type1_enforces_cc(struct type1_iommu *iommu);
 void *type1_open(unsigned long type);
 void type1_release(void *iommu_data);
 long type1_ioctl(void *iommu_data, unsigned int cmd, unsigned long arg);
-int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio);
 int type1_ranges_exclude(struct list_head *ranges, u64 start, u64 last);
 int type1_ranges_build(struct type1_iommu *iommu, struct type1_domain *new_d,
 		       struct type1_group *new_g, struct list_head *out);

@@ -14,10 +14,24 @@
  *                        MAP/UNMAP validation, pinning and locked_vm
  *                        accounting, GET_INFO's capability chain and
  *                        argsz protocol, dirty bitmaps
+ *   vfio_type1_account   locked_vm accounting per pin batch (pin.c): RAM
+ *                        charged exactly, device memory (a VM_PFNMAP
+ *                        mapping made here) never, RLIMIT_MEMLOCK without
+ *                        CAP_IPC_LOCK, and a pin failing in the middle
+ *                        leaving nothing pinned or charged
+ *
+ * The separate_domains parameter (domain.c) is not tested here: it only
+ * changes type1_attach_group(), which needs an IOMMU group with a device
+ * behind a real IOMMU; tests/uapi/vfio_domains_test.c covers it.
  */
 #include <kunit/test.h>
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
+#include <linux/resource.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
@@ -667,7 +681,8 @@ static void t1k_ioctl_suite_exit(struct kunit_suite *suite)
 	vfio_kunit_user_teardown(&t1k_user);
 }
 
-static int t1k_ioctl_init(struct kunit *test)
+/* A fresh TYPE1v2 container and @user's memory for one case. */
+static int t1k_ctx_init(struct kunit *test, struct vfio_kunit_user *user)
 {
 	struct t1k_ctx *ctx;
 	void *iommu;
@@ -679,26 +694,36 @@ static int t1k_ioctl_init(struct kunit *test)
 	iommu = type1_open(VFIO_TYPE1v2_IOMMU);
 	if (IS_ERR(iommu))
 		return PTR_ERR(iommu);
-	ret = vfio_kunit_user_enter(&t1k_user);
+	ret = vfio_kunit_user_enter(user);
 	if (ret) {
 		type1_release(iommu);
 		return ret;
 	}
 	ctx->iommu = iommu;
-	ctx->arg = vfio_kunit_uptr(&t1k_user, T1K_ARG_OFF);
-	ctx->bitmap = vfio_kunit_uptr(&t1k_user, T1K_BITMAP_OFF);
-	ctx->buf = t1k_user.base + T1K_BUF_PAGE * PAGE_SIZE;
+	ctx->arg = vfio_kunit_uptr(user, T1K_ARG_OFF);
+	ctx->bitmap = vfio_kunit_uptr(user, T1K_BITMAP_OFF);
+	ctx->buf = user->base + T1K_BUF_PAGE * PAGE_SIZE;
 	test->priv = ctx;
 	return 0;
 }
 
-static void t1k_ioctl_exit(struct kunit *test)
+static void t1k_ctx_exit(struct kunit *test, struct vfio_kunit_user *user)
 {
 	struct t1k_ctx *ctx = test->priv;
 
 	if (ctx && ctx->iommu)
 		type1_release(ctx->iommu);
-	vfio_kunit_user_leave(&t1k_user);
+	vfio_kunit_user_leave(user);
+}
+
+static int t1k_ioctl_init(struct kunit *test)
+{
+	return t1k_ctx_init(test, &t1k_user);
+}
+
+static void t1k_ioctl_exit(struct kunit *test)
+{
+	t1k_ctx_exit(test, &t1k_user);
 }
 
 static long t1k_map_argsz(struct t1k_ctx *ctx, void *iommu, u32 argsz,
@@ -1299,8 +1324,389 @@ static struct kunit_suite t1k_ioctl_suite = {
 	.test_cases = t1k_ioctl_cases,
 };
 
+/* ---- vfio_type1_account ----------------------------------------------- */
+
+/*
+ * User memory of this suite, in the process loading the module:
+ *   t1a_user   laid out as t1k_user (arguments in page 0, ctx->buf from
+ *              page T1K_BUF_PAGE), with T1A_RAM_PAGES of RAM at ctx->buf
+ *              (cleared, hence present, at the start of every case);
+ *   t1a_mixed  T1A_MIX_RAM pages of anonymous RAM directly followed by
+ *              T1A_MMIO_PAGES of a VM_PFNMAP mapping (remap_pfn_range()
+ *              of t1a_mmio, standing in for a peer device's BAR);
+ *   t1a_holey  T1A_HOLEY_PAGES of anonymous RAM, page T1A_HOLE unmapped.
+ * T1A_BATCH is pin.c's batch: one page worth of page pointers.
+ */
+#define T1A_BATCH	(PAGE_SIZE / sizeof(struct page *))
+#define T1A_RAM_PAGES	(2 * T1A_BATCH + 37)
+#define T1A_MIX_RAM	8
+#define T1A_MMIO_ORDER	2
+#define T1A_MMIO_PAGES	BIT(T1A_MMIO_ORDER)
+#define T1A_MIX_PAGES	(T1A_MIX_RAM + T1A_MMIO_PAGES)
+#define T1A_HOLEY_PAGES	(T1A_BATCH + 64)
+#define T1A_HOLE	(T1A_BATCH + 32)
+
+static struct vfio_kunit_user t1a_user;
+static struct page *t1a_mmio;
+static unsigned long t1a_mixed;
+static unsigned long t1a_holey;
+
+static int t1a_mmio_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	unsigned long size = vma->vm_end - vma->vm_start;
+
+	if (vma->vm_pgoff || size > T1A_MMIO_PAGES * PAGE_SIZE)
+		return -EINVAL;
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(t1a_mmio),
+			       size, vma->vm_page_prot);
+}
+
+static const struct file_operations t1a_mmio_fops = {
+	.owner = THIS_MODULE,
+	.mmap = t1a_mmio_mmap,
+};
+
+/* In the loading process: map the VM_PFNMAP part of t1a_mixed. */
+static int t1a_map_mmio(void)
+{
+	unsigned long want = t1a_mixed + T1A_MIX_RAM * PAGE_SIZE, addr;
+	struct file *file;
+
+	file = anon_inode_getfile("[vfio-type1-kunit]", &t1a_mmio_fops, NULL,
+				  O_RDWR);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	addr = vm_mmap(file, want, T1A_MMIO_PAGES * PAGE_SIZE,
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, 0);
+	fput(file);	/* the vma holds its own reference */
+	if (IS_ERR_VALUE(addr))
+		return (int)addr;
+	return addr == want ? 0 : -EINVAL;
+}
+
+static unsigned long t1a_anon(unsigned long npages)
+{
+	return vm_mmap(NULL, 0, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, 0);
+}
+
+static int t1a_suite_init(struct kunit_suite *suite)
+{
+	unsigned long addr;
+	int ret;
+
+	ret = vfio_kunit_user_setup(&t1a_user, (T1K_BUF_PAGE + T1A_RAM_PAGES) *
+				    PAGE_SIZE);
+	if (ret)
+		return ret;
+	t1a_mmio = alloc_pages(GFP_KERNEL | __GFP_ZERO, T1A_MMIO_ORDER);
+	if (!t1a_mmio) {
+		ret = -ENOMEM;
+		goto out_teardown;
+	}
+
+	addr = t1a_anon(T1A_MIX_PAGES);
+	if (IS_ERR_VALUE(addr)) {
+		ret = (int)addr;
+		goto out_free_mmio;
+	}
+	t1a_mixed = addr;
+	ret = t1a_map_mmio();
+	if (ret)
+		goto out_unmap_mixed;
+
+	addr = t1a_anon(T1A_HOLEY_PAGES);
+	if (IS_ERR_VALUE(addr)) {
+		ret = (int)addr;
+		goto out_unmap_mixed;
+	}
+	t1a_holey = addr;
+	ret = vm_munmap(t1a_holey + T1A_HOLE * PAGE_SIZE, PAGE_SIZE);
+	if (ret)
+		goto out_unmap_holey;
+	return 0;
+
+out_unmap_holey:
+	vm_munmap(t1a_holey, T1A_HOLEY_PAGES * PAGE_SIZE);
+out_unmap_mixed:
+	vm_munmap(t1a_mixed, T1A_MIX_PAGES * PAGE_SIZE);
+out_free_mmio:
+	__free_pages(t1a_mmio, T1A_MMIO_ORDER);
+out_teardown:
+	vfio_kunit_user_teardown(&t1a_user);
+	return ret;
+}
+
+static void t1a_suite_exit(struct kunit_suite *suite)
+{
+	/* The frames may only go once no process maps them any more. */
+	if (current->mm == t1a_user.mm) {
+		vm_munmap(t1a_holey, T1A_HOLEY_PAGES * PAGE_SIZE);
+		vm_munmap(t1a_mixed, T1A_MIX_PAGES * PAGE_SIZE);
+		__free_pages(t1a_mmio, T1A_MMIO_ORDER);
+	}
+	vfio_kunit_user_teardown(&t1a_user);
+}
+
+static int t1a_init(struct kunit *test)
+{
+	return t1k_ctx_init(test, &t1a_user);
+}
+
+static void t1a_exit(struct kunit *test)
+{
+	t1k_ctx_exit(test, &t1a_user);
+}
+
+static unsigned long t1a_locked(void)
+{
+	return READ_ONCE(t1a_user.mm->locked_vm);
+}
+
+static struct type1_dma *t1a_dma_at(struct t1k_ctx *ctx, u64 iova)
+{
+	struct type1_dma *dma;
+
+	mutex_lock(&ctx->iommu->lock);
+	dma = type1_dma_settled_at(ctx->iommu, iova);
+	mutex_unlock(&ctx->iommu->lock);
+	return dma;
+}
+
+/* Whether the page at user address @addr holds a DMA pin now. */
+static bool t1a_pinned(unsigned long addr)
+{
+	struct page *page;
+	bool pinned;
+
+	if (get_user_pages_fast(addr, 1, 0, &page) != 1)
+		return false;
+	pinned = page_maybe_dma_pinned(page);
+	put_page(page);
+	return pinned;
+}
+
+/*
+ * The case thread (a kthread, so far with every capability) becomes like
+ * an unprivileged task: no CAP_IPC_LOCK and an RLIMIT_MEMLOCK of @pages.
+ */
+struct t1a_unpriv {
+	const struct cred *old_cred;
+	struct rlimit old_rlim;
+};
+
+static int t1a_unpriv_enter(struct t1a_unpriv *u, unsigned long pages)
+{
+	struct rlimit *rlim = &current->signal->rlim[RLIMIT_MEMLOCK];
+	struct cred *cred;
+
+	cred = prepare_creds();
+	if (!cred)
+		return -ENOMEM;
+	cap_lower(cred->cap_effective, CAP_IPC_LOCK);
+	u->old_cred = override_creds(cred);
+	put_cred(cred);
+
+	task_lock(current->group_leader);
+	u->old_rlim = *rlim;
+	rlim->rlim_cur = pages << PAGE_SHIFT;
+	rlim->rlim_max = pages << PAGE_SHIFT;
+	task_unlock(current->group_leader);
+	return 0;
+}
+
+static void t1a_unpriv_leave(struct t1a_unpriv *u)
+{
+	task_lock(current->group_leader);
+	current->signal->rlim[RLIMIT_MEMLOCK] = u->old_rlim;
+	task_unlock(current->group_leader);
+	revert_creds(u->old_cred);
+}
+
+/* Several pin batches of RAM: exactly the pinned pages are charged. */
+static void t1a_ram_charged(struct kunit *test)
+{
+	const u64 size = T1A_RAM_PAGES * PAGE_SIZE;
+	struct t1k_ctx *ctx = test->priv;
+	unsigned long base = t1a_locked();
+	struct type1_dma *dma;
+	u64 done = 0;
+
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, ctx->buf, SZ_16M, size), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base + T1A_RAM_PAGES);
+	dma = t1a_dma_at(ctx, SZ_16M);
+	KUNIT_EXPECT_NOT_NULL(test, dma);
+	if (dma) {
+		KUNIT_EXPECT_EQ(test, dma->pinned, T1A_RAM_PAGES);
+		KUNIT_EXPECT_EQ(test, dma->mmio, 0UL);
+		KUNIT_EXPECT_EQ(test, dma->locked, T1A_RAM_PAGES);
+	}
+	KUNIT_EXPECT_TRUE(test, t1a_pinned(ctx->buf));
+	KUNIT_EXPECT_TRUE(test, t1a_pinned(ctx->buf + size - PAGE_SIZE));
+
+	KUNIT_EXPECT_EQ(test, t1k_unmap(ctx, 0, SZ_16M, size, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, size);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+	KUNIT_EXPECT_FALSE(test, t1a_pinned(ctx->buf));
+}
+
+/*
+ * VM_PFNMAP frames are never charged, not even against a limit with no
+ * headroom at all; RAM in front of them in the same mapping is.
+ */
+static void t1a_mmio_not_charged(struct kunit *test)
+{
+	const unsigned long mmio_va = t1a_mixed + T1A_MIX_RAM * PAGE_SIZE;
+	struct type1_run want = {
+		.pfn = page_to_pfn(t1a_mmio),
+		.npages = T1A_MMIO_PAGES,
+		.mmio = true,
+	};
+	struct t1k_ctx *ctx = test->priv;
+	int refs = page_ref_count(t1a_mmio);
+	unsigned long base = t1a_locked();
+	struct type1_dma *dma;
+	struct t1a_unpriv u;
+	u64 done = 0;
+
+	if (t1a_unpriv_enter(&u, base)) {
+		KUNIT_FAIL(test, "cannot drop CAP_IPC_LOCK");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, mmio_va, SZ_16M,
+				      T1A_MMIO_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+	dma = t1a_dma_at(ctx, SZ_16M);
+	KUNIT_EXPECT_NOT_NULL(test, dma);
+	if (dma) {
+		t1k_runs_expect(test, dma, &want, 1);
+		KUNIT_EXPECT_EQ(test, dma->mmio, T1A_MMIO_PAGES);
+		KUNIT_EXPECT_EQ(test, dma->locked, 0UL);
+	}
+	/* device memory is not pinned either */
+	KUNIT_EXPECT_EQ(test, page_ref_count(t1a_mmio), refs);
+
+	/* the RAM before it must fit under the limit */
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, t1a_mixed, SZ_32M,
+				      T1A_MIX_PAGES * PAGE_SIZE), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+	KUNIT_EXPECT_FALSE(test, t1a_pinned(t1a_mixed));
+	t1a_unpriv_leave(&u);
+
+	if (t1a_unpriv_enter(&u, base + T1A_MIX_RAM)) {
+		KUNIT_FAIL(test, "cannot drop CAP_IPC_LOCK");
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, t1a_mixed, SZ_32M,
+				      T1A_MIX_PAGES * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base + T1A_MIX_RAM);
+	dma = t1a_dma_at(ctx, SZ_32M);
+	KUNIT_EXPECT_NOT_NULL(test, dma);
+	if (dma) {
+		KUNIT_EXPECT_EQ(test, dma->pinned, T1A_MIX_PAGES);
+		KUNIT_EXPECT_EQ(test, dma->mmio, T1A_MMIO_PAGES);
+		KUNIT_EXPECT_EQ(test, dma->locked, (unsigned long)T1A_MIX_RAM);
+		KUNIT_EXPECT_TRUE(test, dma->last_chunk &&
+				  dma->last_chunk->runs[dma->last_chunk->nr - 1].mmio);
+	}
+	t1a_unpriv_leave(&u);
+
+	KUNIT_EXPECT_EQ(test, t1k_unmap(ctx, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0,
+					&done), 0);
+	KUNIT_EXPECT_EQ(test, done, (T1A_MMIO_PAGES + T1A_MIX_PAGES) *
+			PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+	KUNIT_EXPECT_EQ(test, page_ref_count(t1a_mmio), refs);
+}
+
+/* RLIMIT_MEMLOCK without CAP_IPC_LOCK: ENOMEM past it, nothing left. */
+static void t1a_limit(struct kunit *test)
+{
+	const unsigned long fit = T1A_BATCH + 10;
+	struct t1k_ctx *ctx = test->priv;
+	unsigned int avail = ctx->iommu->dma_avail;
+	unsigned long base = t1a_locked();
+	struct t1a_unpriv u;
+	u64 done = 0;
+
+	if (t1a_unpriv_enter(&u, base + fit)) {
+		KUNIT_FAIL(test, "cannot drop CAP_IPC_LOCK");
+		return;
+	}
+	/* the first batch fits, the second goes past the limit */
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, ctx->buf, SZ_16M,
+				      2 * T1A_BATCH * PAGE_SIZE), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->iommu->dmas));
+	KUNIT_EXPECT_EQ(test, ctx->iommu->dma_avail, avail);
+	KUNIT_EXPECT_FALSE(test, t1a_pinned(ctx->buf));
+
+	/* up to the limit exactly is fine, one page more is not */
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, ctx->buf, SZ_16M,
+				      fit * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base + fit);
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, ctx->buf + fit * PAGE_SIZE,
+				      SZ_32M, PAGE_SIZE), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base + fit);
+	t1a_unpriv_leave(&u);
+
+	/* CAP_IPC_LOCK is exempt from the limit, still charged */
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, ctx->buf + fit * PAGE_SIZE,
+				      SZ_32M, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base + fit + 1);
+
+	KUNIT_EXPECT_EQ(test, t1k_unmap(ctx, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0,
+					&done), 0);
+	KUNIT_EXPECT_EQ(test, done, (fit + 1) * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+}
+
+/* A pin failing after a batch was pinned and charged undoes it all. */
+static void t1a_failed_pin(struct kunit *test)
+{
+	struct t1k_ctx *ctx = test->priv;
+	unsigned int avail = ctx->iommu->dma_avail;
+	unsigned long base = t1a_locked();
+	u64 done = 0;
+
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, t1a_holey, SZ_16M,
+				      T1A_HOLEY_PAGES * PAGE_SIZE), -EFAULT);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->iommu->dmas));
+	KUNIT_EXPECT_EQ(test, ctx->iommu->dma_avail, avail);
+	KUNIT_EXPECT_FALSE(test, t1a_pinned(t1a_holey));
+	KUNIT_EXPECT_FALSE(test, t1a_pinned(t1a_holey +
+					    (T1A_HOLE - 1) * PAGE_SIZE));
+
+	/* the same memory up to the hole maps, and is charged */
+	KUNIT_EXPECT_EQ(test, t1k_map(ctx, T1K_RW, t1a_holey, SZ_16M,
+				      T1A_HOLE * PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base + T1A_HOLE);
+	KUNIT_EXPECT_TRUE(test, t1a_pinned(t1a_holey));
+	KUNIT_EXPECT_EQ(test, t1k_unmap(ctx, 0, SZ_16M, T1A_HOLE * PAGE_SIZE,
+					&done), 0);
+	KUNIT_EXPECT_EQ(test, t1a_locked(), base);
+}
+
+static struct kunit_case t1a_cases[] = {
+	KUNIT_CASE(t1a_ram_charged),
+	KUNIT_CASE(t1a_mmio_not_charged),
+	KUNIT_CASE(t1a_limit),
+	KUNIT_CASE(t1a_failed_pin),
+	{}
+};
+
+static struct kunit_suite t1a_suite = {
+	.name = "vfio_type1_account",
+	.suite_init = t1a_suite_init,
+	.suite_exit = t1a_suite_exit,
+	.init = t1a_init,
+	.exit = t1a_exit,
+	.test_cases = t1a_cases,
+};
+
 kunit_test_suites(&t1k_tree_suite, &t1k_ranges_suite, &t1k_runs_suite,
-		  &t1k_ioctl_suite);
+		  &t1k_ioctl_suite, &t1a_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
