@@ -15,6 +15,9 @@
 #                         kmemleak); builds the debug kernel if needed
 #   make check-quick      the Debian-kernel tiers only (no debug kernel)
 #   make demo             boot the testbed and run the edu DMA example
+#   make bench            type1 benchmark, ours against the in-tree modules
+#                         in one guest boot (tests/bench/run-bench.sh;
+#                         BENCH_ARGS= passes options); not a test
 #   make lint             checkpatch.pl --strict, sparse, shellcheck
 #   make clean            remove build output, including build/
 #
@@ -54,7 +57,7 @@ COMPAT_H = $(BUILDDIR)/include/generated/vfio_compat_conftest.h
 SYNC_DIRS := include vfio_core vfio_iommu_type1 vfio_pci tests/kmod
 
 .PHONY: all modules sync conftest all-kernels tests examples check \
-	check-quick demo lint clean
+	check-quick demo bench lint clean
 
 all: modules
 
@@ -123,6 +126,9 @@ check-quick:
 demo: modules examples
 	tests/testbed/run-guest.sh --mode demo --kernel $(KREL) \
 		--tests $(TESTS_OUT)
+
+bench:
+	tests/bench/run-bench.sh --kernel $(KREL) $(BENCH_ARGS)
 
 lint:
 	KDIR=$(KDIR) scripts/lint.sh

@@ -56,7 +56,7 @@ while read -r f; do
 	[ -n "$f" ] || continue
 	"${checkpatch[@]}" --ignore "$USERSPACE_IGNORE" "$f" ||
 		finding "checkpatch: $f"
-done <<<"$(source_files tests/uapi tests/examples)"
+done <<<"$(source_files tests/uapi tests/examples tests/bench)"
 
 # 2. sparse (C=2 checks every file, even those already built), through
 # the Makefile: it builds in build/kernel-<release>/, never in the tree
@@ -73,7 +73,7 @@ rm -f "$log"
 # 3. shellcheck
 if command -v shellcheck >/dev/null; then
 	shellcheck -S warning scripts/*.sh tests/*.sh tests/testbed/*.sh \
-		.ci/run || finding "shellcheck"
+		tests/bench/*.sh .ci/run || finding "shellcheck"
 else
 	finding "shellcheck is not installed (run scripts/install-deps.sh)"
 fi

@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The benchmark command (`make bench`): our type1 against Debian's in-tree
+# VFIO modules of the same kernel, in one testbed guest boot.
+#
+#   run-bench.sh [--kernel <release>] [--rounds N] [--reps N]
+#                [--sizes 64M,256M[,1G]] [--bench map[,small,open]]
+#                [--memory 4G] [--build <dir>] [--out <dir>]
+#                [--timeout <seconds>]
+#
+#   --kernel   an installed Debian kernel (default scripts/kernel-release.sh)
+#   --rounds   rounds (default 5); each loads the in-tree modules and ours
+#              in turn, alternating which side goes first
+#   --reps     repetitions of each measurement within a round (default 3)
+#   --sizes    MAP/UNMAP sizes (default 64M,256M; 1G fits in --memory 4G)
+#   --bench    vfio_bench's sub-benchmarks (default map,small,open): map
+#              (MAP_DMA/UNMAP_DMA of 4k, thp and hugetlb memory), small
+#              (4 KiB mappings up to dma_entry_limit, and their teardown at
+#              close), open (device open-to-close)
+#   --memory   guest RAM (default 4G)
+#   --build    our modules' build directory (default build/kernel-<release>)
+#   --out      where summary.txt, samples.log and console.log go (default
+#              build/bench/<release>)
+#   --timeout  seconds the guest may run (default 3600)
+# Environment: BENCH_LOCK, a lock file taken with flock(1) around the
+# guest, for machines where concurrent TCG guests must not run.
+#
+# Builds our modules and tests/bench, boots one guest (the testbed's q35
+# machine: TCG, intel-iommu with intremap, edu), prints each figure's
+# median per side and the ratio ours / in-tree, and keeps every sample.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+testbed=$root/tests/testbed
+
+usage() {
+	sed -n '4,27s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+die() {
+	echo "run-bench: $*" >&2
+	exit 1
+}
+
+kernel=""
+rounds=5
+reps=3
+sizes=64M,256M
+bench=map,small,open
+memory=4G
+build=""
+out=""
+limit=3600
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=${2:-}; shift 2 || usage ;;
+	--rounds) rounds=${2:-}; shift 2 || usage ;;
+	--reps) reps=${2:-}; shift 2 || usage ;;
+	--sizes) sizes=${2:-}; shift 2 || usage ;;
+	--bench) bench=${2:-}; shift 2 || usage ;;
+	--memory) memory=${2:-}; shift 2 || usage ;;
+	--build) build=${2:-}; shift 2 || usage ;;
+	--out) out=${2:-}; shift 2 || usage ;;
+	--timeout) limit=${2:-}; shift 2 || usage ;;
+	-h | --help) usage ;;
+	*) echo "run-bench: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+for n in "$rounds" "$reps" "$limit"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || usage
+done
+[[ $sizes =~ ^[0-9]+[MG](,[0-9]+[MG])*$ ]] || usage
+
+[ -n "$kernel" ] || kernel=$("$root/scripts/kernel-release.sh")
+vmlinuz=/boot/vmlinuz-$kernel
+[ -r "$vmlinuz" ] || die "$vmlinuz not found: install linux-image-$kernel"
+build=${build:-$root/build/kernel-$kernel}
+out=${out:-$root/build/bench/$kernel}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+start=$(date +%s)
+
+# 1. Our modules and the benchmark program.
+make -C "$root" --no-print-directory KVER="$kernel" BUILDDIR="$build" \
+	modules >"$out/build.log" 2>&1 ||
+	{ tail -n 30 "$out/build.log"; die "module build failed"; }
+make -C "$here" --no-print-directory O="$out/bin" >>"$out/build.log" 2>&1 ||
+	{ tail -n 30 "$out/build.log"; die "vfio_bench build failed"; }
+
+# 2. One initramfs holding both module sets: make-initramfs.sh builds
+# the testbed's for each mode; the reference one becomes the base.
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/none"
+for mode in reference ours; do
+	TESTBED_BUILDDIR=$build TESTBED_MODROOT=/ "$testbed/make-initramfs.sh" \
+		"$mode" "$kernel" "$work/none" "$work/$mode" "$work/$mode.gz" \
+		2>"$work/err" || { cat "$work/err" >&2; die "initramfs failed"; }
+	grep -v 'no \*_test program' "$work/err" >&2 || true
+done
+modules_of() {
+	sed -n 's/^TESTBED_MODULES="\(.*\)"$/\1/p' "$work/$1/root/etc/testbed.conf"
+}
+intree_modules=$(modules_of reference)
+ours_modules=$(modules_of ours)
+fs=$work/reference/root
+mv "$fs/lib/modules/testbed" "$fs/lib/modules/intree"
+mv "$work/ours/root/lib/modules/testbed" "$fs/lib/modules/ours"
+rm -f "$fs/etc/testbed.conf"
+install -m 0755 "$here/bench-init.sh" "$fs/init"
+install -D -m 0755 "$out/bin/vfio_bench" "$fs/bench/vfio_bench"
+cat >"$fs/etc/bench.conf" <<EOF
+BENCH_ROUNDS=$rounds
+BENCH_ARGS="--reps $reps --sizes $sizes --bench $bench"
+INTREE_MODULES="$intree_modules"
+OURS_MODULES="$ours_modules"
+EOF
+(cd "$fs" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$work/initrd.gz"
+
+# 3. The guest.  Enough 2 MiB hugetlb pages for the largest size.
+max_mib=0
+for s in ${sizes//,/ }; do
+	mib=${s%[MG]}
+	[ "${s: -1}" = G ] && mib=$((mib * 1024))
+	[ "$mib" -gt "$max_mib" ] && max_mib=$mib
+done
+append="console=ttyS0 intel_iommu=on panic=-1"
+append="$append hugepagesz=2M hugepages=$((max_mib / 2 + 8))"
+# shellcheck disable=SC2054 # the commas are qemu's own syntax
+qemu=(qemu-system-x86_64
+	-M q35 -m "$memory" -smp 2 -cpu max -accel tcg
+	-nographic -nodefaults -no-reboot
+	-kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "$append"
+	-chardev "file,id=con,path=$out/console.log" -serial chardev:con
+	-chardev "file,id=res,path=$out/samples.log"
+	-device isa-serial,chardev=res,index=1
+	-device intel-iommu,intremap=on -device edu
+	-netdev hubport,hubid=0,id=h0 -device e1000,netdev=h0,romfile=
+	-netdev hubport,hubid=0,id=h1 -device e1000,netdev=h1,romfile=
+	-netdev hubport,hubid=1,id=h2 -device e1000e,netdev=h2,romfile=)
+lock=()
+[ -n "${BENCH_LOCK:-}" ] && lock=(flock "$BENCH_LOCK")
+rm -f "$out/console.log" "$out/samples.log"
+echo "run-bench: booting $kernel, $rounds rounds (logs in $out)"
+status=0
+"${lock[@]}" timeout -k 10 "$limit" "${qemu[@]}" </dev/null \
+	>"$out/qemu.log" 2>&1 || status=$?
+
+# 4. The table.
+[ -f "$out/samples.log" ] || : >"$out/samples.log"
+{
+	echo "vfio benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'):" \
+	     "$rounds rounds x $reps repetitions, guest under TCG"
+	vfio_ko=$(grep -m 1 '/vfio\.ko' "$work/reference/modules.list")
+	vfio_ko=/${vfio_ko##*//}
+	pkg=$(dpkg -S "$vfio_ko" 2>/dev/null | cut -d: -f1 || true)
+	echo "in-tree: ${vfio_ko%/*}/ (${pkg:-unknown package}" \
+	     "$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || true)):" \
+	     "$intree_modules"
+	echo "ours:    $build/ (git $(git -C "$root" describe --always \
+		--dirty 2>/dev/null || echo "?")): $ours_modules"
+	tr -d '\r' <"$out/samples.log" | awk -f "$here/summary.awk"
+} | tee "$out/summary.txt"
+echo "run-bench: samples in $out/samples.log; took $(($(date +%s) - start)) s"
+[ "$status" = 0 ] || die "qemu exited with status $status (see $out/qemu.log)"
+grep -q '^end' "$out/samples.log" || die "the guest did not finish"
+! grep -q '^error' "$out/samples.log" || die "errors above"
