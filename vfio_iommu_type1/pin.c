@@ -63,7 +63,8 @@ int type1_account(struct mm_struct *mm, unsigned long npages, bool inc)
  * @mmio: @pfn is device memory (not pinned, not charged)
  *
  * Extends the last run when @pfn follows it physically and is of the same
- * kind, else starts a new run (and a new chunk when the last one is full).
+ * kind, else starts a new run (and a new chunk when the last one is full:
+ * sized for the pages of @dma still to come, at most a page).
  *
  * Return: 0 or -ENOMEM.
  */
@@ -80,10 +81,17 @@ int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio)
 			goto out_count;
 		}
 	}
-	if (!chunk || chunk->nr == TYPE1_RUNS_PER_CHUNK) {
-		chunk = kzalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
+	if (!chunk || chunk->nr == chunk->cap) {
+		unsigned long left = (dma->size >> PAGE_SHIFT) - dma->pinned;
+		unsigned long cap = clamp(left, 1UL, TYPE1_RUNS_PER_CHUNK);
+
+		chunk = kmalloc(struct_size(chunk, runs, cap),
+				GFP_KERNEL_ACCOUNT);
 		if (!chunk)
 			return -ENOMEM;
+		chunk->next = NULL;
+		chunk->nr = 0;
+		chunk->cap = cap;
 		if (dma->last_chunk)
 			dma->last_chunk->next = chunk;
 		else
@@ -144,7 +152,9 @@ int type1_pin_dma(struct type1_dma *dma)
 	if (dma->prot & IOMMU_WRITE)
 		gup_flags |= FOLL_WRITE;
 
-	pages = (struct page **)__get_free_page(GFP_KERNEL);
+	/* A small mapping needs no full page of pointers. */
+	pages = kmalloc_array(min_t(unsigned long, npages, TYPE1_PIN_BATCH),
+			      sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
 
@@ -172,12 +182,12 @@ int type1_pin_dma(struct type1_dma *dma)
 		done += got;
 		cond_resched();
 	}
-	free_page((unsigned long)pages);
+	kfree(pages);
 	WARN_ON_ONCE(dma->locked != dma->pinned - dma->mmio);
 	return 0;
 
 out_unpin:
-	free_page((unsigned long)pages);
+	kfree(pages);
 	type1_unpin_dma(dma);
 	return ret;
 }

@@ -46,19 +46,24 @@ struct type1_run {
 	bool mmio;
 };
 
+/* Runs in a chunk of one page, the most a chunk holds. */
 #define TYPE1_RUNS_PER_CHUNK \
-	((PAGE_SIZE - 2 * sizeof(void *)) / sizeof(struct type1_run))
+	((PAGE_SIZE - 3 * sizeof(unsigned long)) / sizeof(struct type1_run))
 
 /**
- * struct type1_run_chunk - one page worth of runs, singly linked
+ * struct type1_run_chunk - up to a page worth of runs, singly linked
  * @next: the following chunk, or NULL
  * @nr: used entries of @runs
+ * @cap: entries of @runs, 1..TYPE1_RUNS_PER_CHUNK: never more than the
+ *       mapping's pages not yet recorded when the chunk was allocated (each
+ *       run holds at least one), so a small mapping gets a small chunk
  * @runs: the runs, in IOVA order
  */
 struct type1_run_chunk {
 	struct type1_run_chunk *next;
 	unsigned long nr;
-	struct type1_run runs[TYPE1_RUNS_PER_CHUNK];
+	unsigned long cap;
+	struct type1_run runs[];
 };
 
 /**

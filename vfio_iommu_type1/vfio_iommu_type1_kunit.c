@@ -564,7 +564,7 @@ static void t1k_runs_coalesce(struct kunit *test)
 		{ 100, 3, false }, { 200, 2, false }, { 50, 1, false },
 		{ 49, 1, false },
 	};
-	struct type1_dma *dma = t1k_dma(test, 0, 0);
+	struct type1_dma *dma = t1k_dma(test, 0, 64 * PAGE_SIZE);
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(pfns); i++)
@@ -582,7 +582,7 @@ static void t1k_runs_mmio(struct kunit *test)
 	static const struct type1_run want[] = {
 		{ 10, 1, false }, { 11, 2, true }, { 13, 1, false },
 	};
-	struct type1_dma *dma = t1k_dma(test, 0, 0);
+	struct type1_dma *dma = t1k_dma(test, 0, 64 * PAGE_SIZE);
 
 	KUNIT_EXPECT_EQ(test, type1_add_pfn(dma, 10, false), 0);
 	KUNIT_EXPECT_EQ(test, type1_add_pfn(dma, 11, true), 0);
@@ -597,8 +597,9 @@ static void t1k_runs_mmio(struct kunit *test)
 
 static void t1k_runs_chunks(struct kunit *test)
 {
-	struct type1_dma *dma = t1k_dma(test, 0, 0);
 	unsigned long i, n = TYPE1_RUNS_PER_CHUNK + 1;
+	/* chunks are sized by the mapping's pages still to come */
+	struct type1_dma *dma = t1k_dma(test, 0, n * PAGE_SIZE);
 
 	/* every other frame: each one a run of its own */
 	for (i = 0; i < n; i++)
@@ -608,18 +609,22 @@ static void t1k_runs_chunks(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, dma->first->nr, TYPE1_RUNS_PER_CHUNK);
 		KUNIT_EXPECT_PTR_EQ(test, dma->first->next, dma->last_chunk);
 		KUNIT_EXPECT_EQ(test, dma->last_chunk->nr, 1UL);
+		KUNIT_EXPECT_EQ(test, dma->first->cap, TYPE1_RUNS_PER_CHUNK);
+		/* one page was left for the second chunk */
+		KUNIT_EXPECT_EQ(test, dma->last_chunk->cap, 1UL);
 		KUNIT_EXPECT_EQ(test, dma->last_chunk->runs[0].pfn, 2 * (n - 1));
 		KUNIT_EXPECT_NULL(test, dma->last_chunk->next);
 	}
 	KUNIT_EXPECT_EQ(test, dma->pinned, n);
-	/* a chunk fits in one page */
-	KUNIT_EXPECT_LE(test, sizeof(struct type1_run_chunk), PAGE_SIZE);
+	/* a full chunk fits in one page */
+	KUNIT_EXPECT_LE(test, struct_size(dma->first, runs,
+					  TYPE1_RUNS_PER_CHUNK), PAGE_SIZE);
 	t1k_runs_free(dma);
 }
 
 static void t1k_runs_npages_cap(struct kunit *test)
 {
-	struct type1_dma *dma = t1k_dma(test, 0, 0);
+	struct type1_dma *dma = t1k_dma(test, 0, 64 * PAGE_SIZE);
 	struct type1_run *run;
 	unsigned long base = 1000;
 
