@@ -46,46 +46,6 @@
 
 enum backing { SMALL, THP, HUGETLB };
 
-/* Reads one line of a sysfs/procfs file into @buf; 0 or -errno. */
-static int read_line(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int write_str(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64];
-
-	return read_line(path, buf, sizeof(buf)) ? -1 : strtol(buf, NULL, 0);
-}
-
 /* AnonHugePages (kB) of the mapping that contains @addr; -1 if unknown. */
 static long anon_huge_kb(const void *addr)
 {
@@ -187,20 +147,20 @@ FIXTURE_VARIANT_ADD(backing, thp_disable_hugepages) {
 /* nr_hugepages + BIG_HUGEPAGES, or SKIP; the old value is kept. */
 static int reserve_hugepages(long *old, char *why, size_t why_len)
 {
-	char val[32];
 	long free_now;
 
-	*old = read_long(HUGEPAGES_2M "nr_hugepages");
-	if (*old < 0) {
+	if (sysfs_read_long(HUGEPAGES_2M "nr_hugepages", old)) {
+		*old = -1;
 		snprintf(why, why_len, "no 2 MiB hugetlb pages in this kernel");
 		return -ENODEV;
 	}
-	snprintf(val, sizeof(val), "%ld", *old + (long)BIG_HUGEPAGES);
-	if (write_str(HUGEPAGES_2M "nr_hugepages", val)) {
+	if (sysfs_write_long(HUGEPAGES_2M "nr_hugepages",
+			     *old + (long)BIG_HUGEPAGES)) {
 		snprintf(why, why_len, "cannot write nr_hugepages");
 		return -ENODEV;
 	}
-	free_now = read_long(HUGEPAGES_2M "free_hugepages");
+	if (sysfs_read_long(HUGEPAGES_2M "free_hugepages", &free_now))
+		free_now = -1;
 	if (free_now < (long)BIG_HUGEPAGES) {
 		snprintf(why, why_len, "only %ld free 2 MiB pages, need %llu",
 			 free_now, BIG_HUGEPAGES);
@@ -212,27 +172,19 @@ static int reserve_hugepages(long *old, char *why, size_t why_len)
 FIXTURE_SETUP(backing)
 {
 	struct edu_location edu;
-	const char *step;
 	char why[512];
 	long kb;
 	int ret;
 
-	vfio_session_init(&self->s);
-	self->bar0 = MAP_FAILED;
 	self->raw = MAP_FAILED;
 	self->nr_hugepages = -1;
 	self->disable_hugepages[0] = '\0';
-	if (edu_find(&edu, why, sizeof(why)))
-		SKIP(return, "%s", why);
 	/*
 	 * A failed ASSERT in setup skips the teardown: everything that can
 	 * fail comes before the settings this fixture changes (after them,
 	 * only SKIP).
 	 */
-	ret = vfio_session_open(&self->s, &edu, true, &step);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
-	ret = edu_map_bar0(self->s.device, &self->bar0, &self->bar0_size);
-	ASSERT_EQ(0, ret) TH_LOG("edu BAR0: %s", strerror(-ret));
+	EDU_FIXTURE_OPEN(&edu, &self->s, &self->bar0, &self->bar0_size);
 
 	if (variant->backing == HUGETLB) {
 		ret = reserve_hugepages(&self->nr_hugepages, why,
@@ -249,8 +201,7 @@ FIXTURE_SETUP(backing)
 	} else {
 		/* 2 MiB more, to align the start */
 		self->raw_size = BIG_SIZE + SZ_2M;
-		self->raw = mmap(NULL, self->raw_size, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		self->raw = anon_alloc(self->raw_size);
 		ASSERT_NE(MAP_FAILED, self->raw);
 		self->buf = (uint8_t *)(((uintptr_t)self->raw + SZ_2M - 1) &
 					~(uintptr_t)(SZ_2M - 1));
@@ -269,14 +220,15 @@ FIXTURE_SETUP(backing)
 		ASSERT_EQ(0, kb) TH_LOG("4 KiB variant got THP");
 
 	if (variant->disable_hugepages) {
-		ret = read_line(DISABLE_HUGEPAGES, self->disable_hugepages,
-				sizeof(self->disable_hugepages));
+		ret = sysfs_read_line(DISABLE_HUGEPAGES,
+				      self->disable_hugepages,
+				      sizeof(self->disable_hugepages));
 		ASSERT_EQ(0, ret) TH_LOG("%s: %s", DISABLE_HUGEPAGES,
 					 strerror(-ret));
-		ret = write_str(DISABLE_HUGEPAGES, "Y");
+		ret = sysfs_write_str(DISABLE_HUGEPAGES, "Y");
 		ASSERT_EQ(0, ret) TH_LOG("set disable_hugepages: %s",
 					 strerror(-ret));
-		ret = read_line(DISABLE_HUGEPAGES, why, sizeof(why));
+		ret = sysfs_read_line(DISABLE_HUGEPAGES, why, sizeof(why));
 		EXPECT_EQ(0, ret);
 		EXPECT_STREQ("Y", why);
 	}
@@ -284,19 +236,14 @@ FIXTURE_SETUP(backing)
 
 FIXTURE_TEARDOWN(backing)
 {
-	char val[32];
-
-	if (self->bar0 != MAP_FAILED)
-		munmap(self->bar0, self->bar0_size);
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 	if (self->raw != MAP_FAILED)
 		munmap(self->raw, self->raw_size);
 	if (self->disable_hugepages[0])
-		write_str(DISABLE_HUGEPAGES, self->disable_hugepages);
-	if (self->nr_hugepages >= 0) {
-		snprintf(val, sizeof(val), "%ld", self->nr_hugepages);
-		write_str(HUGEPAGES_2M "nr_hugepages", val);
-	}
+		sysfs_write_str(DISABLE_HUGEPAGES, self->disable_hugepages);
+	if (self->nr_hugepages >= 0)
+		sysfs_write_long(HUGEPAGES_2M "nr_hugepages",
+				 self->nr_hugepages);
 }
 
 /*
@@ -373,25 +320,14 @@ FIXTURE(dmaperm) {
 FIXTURE_SETUP(dmaperm)
 {
 	struct edu_location edu;
-	const char *step;
-	char why[512];
 	int ret;
 
-	vfio_session_init(&self->s);
-	self->bar0 = MAP_FAILED;
 	self->rw = MAP_FAILED;
 	self->other = MAP_FAILED;
-	if (edu_find(&edu, why, sizeof(why)))
-		SKIP(return, "%s", why);
-	ret = vfio_session_open(&self->s, &edu, true, &step);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
-	ret = edu_map_bar0(self->s.device, &self->bar0, &self->bar0_size);
-	ASSERT_EQ(0, ret) TH_LOG("edu BAR0: %s", strerror(-ret));
-	self->rw = mmap(NULL, SMALL_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EDU_FIXTURE_OPEN(&edu, &self->s, &self->bar0, &self->bar0_size);
+	self->rw = anon_alloc(SMALL_SIZE);
 	ASSERT_NE(MAP_FAILED, self->rw);
-	self->other = mmap(NULL, 2 * SMALL_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->other = anon_alloc(2 * SMALL_SIZE);
 	ASSERT_NE(MAP_FAILED, self->other);
 	ret = vfio_dma_map(self->s.container, self->rw, IOVA_RW, SMALL_SIZE,
 			   RW);
@@ -400,9 +336,7 @@ FIXTURE_SETUP(dmaperm)
 
 FIXTURE_TEARDOWN(dmaperm)
 {
-	if (self->bar0 != MAP_FAILED)
-		munmap(self->bar0, self->bar0_size);
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 	if (self->rw != MAP_FAILED)
 		munmap(self->rw, SMALL_SIZE);
 	if (self->other != MAP_FAILED)

@@ -51,21 +51,10 @@ FIXTURE(dirty) {
 FIXTURE_SETUP(dirty)
 {
 	struct edu_location edu;
-	const char *step;
-	char why[512];
-	int ret;
 
-	vfio_session_init(&self->s);
-	self->bar0 = MAP_FAILED;
 	self->buf = MAP_FAILED;
-	if (edu_find(&edu, why, sizeof(why)))
-		SKIP(return, "%s", why);
-	ret = vfio_session_open(&self->s, &edu, true, &step);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
-	ret = edu_map_bar0(self->s.device, &self->bar0, &self->bar0_size);
-	ASSERT_EQ(0, ret) TH_LOG("edu BAR0: %s", strerror(-ret));
-	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EDU_FIXTURE_OPEN(&edu, &self->s, &self->bar0, &self->bar0_size);
+	self->buf = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap: %s", strerror(errno));
 }
 
@@ -73,9 +62,7 @@ FIXTURE_TEARDOWN(dirty)
 {
 	if (self->buf != MAP_FAILED)
 		munmap(self->buf, BUF_SIZE);
-	if (self->bar0 != MAP_FAILED)
-		munmap(self->bar0, self->bar0_size);
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 }
 
 /* VFIO_IOMMU_DIRTY_PAGES without a range: 0 or -errno. */

@@ -39,34 +39,12 @@ FIXTURE(dma) {
 
 FIXTURE_SETUP(dma)
 {
-	struct vfio_region_info info;
 	struct edu_location edu;
-	const char *step;
-	char why[512];
-	int ret;
 
-	vfio_session_init(&self->s);
-	self->bar0 = MAP_FAILED;
 	self->buf = MAP_FAILED;
-	if (edu_find(&edu, why, sizeof(why)))
-		SKIP(return, "%s", why);
-	ret = vfio_session_open(&self->s, &edu, true, &step);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
+	EDU_FIXTURE_OPEN(&edu, &self->s, &self->bar0, &self->bar0_size);
 
-	ret = vfio_pci_enable_master(self->s.device);
-	ASSERT_EQ(0, ret) TH_LOG("enable bus mastering: %s", strerror(-ret));
-	ret = vfio_region_get_info(self->s.device, VFIO_PCI_BAR0_REGION_INDEX,
-				   &info);
-	ASSERT_EQ(0, ret) TH_LOG("BAR0 region info: %s", strerror(-ret));
-	self->bar0 = vfio_region_mmap(self->s.device, &info);
-	ASSERT_NE(MAP_FAILED, self->bar0)
-		TH_LOG("mmap BAR0: %s", strerror(errno));
-	self->bar0_size = info.size;
-	/* a transfer left over from an earlier program must not interfere */
-	ASSERT_EQ(0, edu_dma_wait(self->bar0, EDU_DMA_TIMEOUT_MS));
-
-	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->buf = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, self->buf)
 		TH_LOG("mmap %llu bytes: %s", BUF_SIZE, strerror(errno));
 }
@@ -75,9 +53,7 @@ FIXTURE_TEARDOWN(dma)
 {
 	if (self->buf != MAP_FAILED)
 		munmap(self->buf, BUF_SIZE);
-	if (self->bar0 != MAP_FAILED)
-		munmap(self->bar0, self->bar0_size);
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 }
 
 /* Maps the whole buffer at BUF_IOVA for device reads and writes. */

@@ -21,10 +21,8 @@
  * The NIC is bound to vfio-pci if it is not already, and given back to
  * its driver at the end.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,81 +55,20 @@ static const struct {
 	{ 0x8086, 0x100e, "e1000" },
 };
 
-static bool reference_mode(void)
-{
-	const char *mode = getenv("VFIO_TEST_MODE");
-
-	return mode && !strcmp(mode, "reference");
-}
-
-static int read_hex(const char *dir, const char *file, unsigned int *val)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	n = fscanf(f, "%x", val);
-	fclose(f);
-	return n == 1 ? 0 : -EINVAL;
-}
-
-/* The first PCI device with these ids, whatever its driver. */
-static int pci_find_id(unsigned int vendor, unsigned int device,
-		       char *bdf, size_t len)
-{
-	unsigned int v, d;
-	char dir[PATH_MAX];
-	struct dirent *de;
-	int ret = -ENODEV;
-	DIR *pci;
-
-	pci = opendir(PCI_DIR);
-	if (!pci)
-		return -errno;
-	while ((de = readdir(pci))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", PCI_DIR, de->d_name);
-		if (read_hex(dir, "vendor", &v) || read_hex(dir, "device", &d))
-			continue;
-		if (v == vendor && d == device) {
-			snprintf(bdf, len, "%s", de->d_name);
-			ret = 0;
-			break;
-		}
-	}
-	closedir(pci);
-	return ret;
-}
-
 /* Reads a bool module parameter: 'Y'/'N', or -errno. */
 static int knob_read(void)
 {
-	char c = 0;
-	int fd, n;
+	char val[8];
+	int ret = sysfs_read_line(KNOB, val, sizeof(val));
 
-	fd = open(KNOB, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, &c, 1);
-	close(fd);
-	return n == 1 ? c : -EIO;
+	return ret ? ret : val[0];
 }
 
 static int knob_write(char c)
 {
-	int fd, n;
+	const char val[2] = { c, '\0' };
 
-	fd = open(KNOB, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, &c, 1);
-	close(fd);
-	return n == 1 ? 0 : -errno;
+	return sysfs_write_str(KNOB, val);
 }
 
 /* True when a kernel log record written since @kmsg was opened has all. */
@@ -193,12 +130,6 @@ FIXTURE_VARIANT_ADD(domains, edu_second) {
 	.edu_first = false,
 };
 
-static void *map_anon(void)
-{
-	return mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
-
 FIXTURE_SETUP(domains)
 {
 	int first, second, ret;
@@ -220,8 +151,8 @@ FIXTURE_SETUP(domains)
 		SKIP(return, "%s", why);
 	ret = -ENODEV;
 	for (i = 0; i < ARRAY_SIZE(nics) && ret; i++) {
-		ret = pci_find_id(nics[i].vendor, nics[i].device,
-				  self->nic_bdf, sizeof(self->nic_bdf));
+		ret = pci_find_any(nics[i].vendor, nics[i].device,
+				   self->nic_bdf, sizeof(self->nic_bdf));
 		self->nic_label = nics[i].label;
 	}
 	if (ret)
@@ -244,7 +175,7 @@ FIXTURE_SETUP(domains)
 	}
 
 	self->knob_orig = knob_read();
-	if (!reference_mode())
+	if (!vfio_test_reference())
 		ASSERT_LT(0, self->knob_orig)
 			TH_LOG("%s: %s", KNOB, strerror(-self->knob_orig));
 	if (self->knob_orig > 0) {
@@ -255,9 +186,9 @@ FIXTURE_SETUP(domains)
 	ASSERT_LE(0, self->kmsg) TH_LOG("open /dev/kmsg: %s", strerror(errno));
 	lseek(self->kmsg, 0, SEEK_END);
 
-	self->buf_a = map_anon();
+	self->buf_a = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, self->buf_a);
-	self->buf_b = map_anon();
+	self->buf_b = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, self->buf_b);
 
 	self->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);

@@ -46,67 +46,34 @@ static int intremap_present(void)
 	return !!(ecap & DMAR_ECAP_IR);
 }
 
-/* Reads the parameter into *@val ('Y' or 'N'); -errno on failure. */
-static int unsafe_get(char *val)
-{
-	char buf[8] = "";
-	int fd = open(UNSAFE_PARAM, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 1)
-		return -EIO;
-	*val = buf[0];
-	return 0;
-}
-
-static int unsafe_set(char val)
-{
-	int fd = open(UNSAFE_PARAM, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, &val, 1);
-	close(fd);
-	return n == 1 ? 0 : -errno;
-}
-
 FIXTURE(intremap) {
 	struct edu_location edu;
 	int container;
 	int group;
 	int present;
-	char saved;
+	char saved[8];	/* the parameter's value, "" until read */
 };
 
 FIXTURE_SETUP(intremap)
 {
-	char path[64], why[512];
+	const char *step;
+	char why[512];
 	int ret;
 
 	self->container = -1;
 	self->group = -1;
-	self->saved = 0;
+	self->saved[0] = '\0';
 	if (edu_find(&self->edu, why, sizeof(why)))
 		SKIP(return, "%s", why);
 	self->present = intremap_present();
 	if (self->present < 0)
 		SKIP(return, "no VT-d unit at " DMAR_ECAP);
-	ret = unsafe_get(&self->saved);
+	ret = sysfs_read_line(UNSAFE_PARAM, self->saved, sizeof(self->saved));
 	ASSERT_EQ(0, ret) TH_LOG("read %s: %s", UNSAFE_PARAM, strerror(-ret));
 
-	self->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->container) TH_LOG("open: %s", strerror(errno));
-	snprintf(path, sizeof(path), "/dev/vfio/%d", self->edu.group_id);
-	self->group = open(path, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->group) TH_LOG("open %s: %s", path, strerror(errno));
-	ASSERT_EQ(0, ioctl(self->group, VFIO_GROUP_SET_CONTAINER,
-			   &self->container))
-		TH_LOG("VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
+	ret = vfio_container_attach(&self->edu, &self->container,
+				    &self->group, &step);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(intremap)
@@ -115,8 +82,8 @@ FIXTURE_TEARDOWN(intremap)
 		close(self->group);
 	if (self->container >= 0)
 		close(self->container);
-	if (self->saved)
-		unsafe_set(self->saved);
+	if (self->saved[0])
+		sysfs_write_str(UNSAFE_PARAM, self->saved);
 }
 
 /* With remapping, SET_IOMMU works whatever the parameter says. */
@@ -125,7 +92,7 @@ TEST_F(intremap, safe_platform_accepted)
 	RETURN_IF_SETUP_SKIPPED();
 	if (!self->present)
 		SKIP(return, "interrupt remapping is off in this boot");
-	ASSERT_EQ(0, unsafe_set('N'));
+	ASSERT_EQ(0, sysfs_write_str(UNSAFE_PARAM, "N"));
 	EXPECT_EQ(0, ioctl(self->container, VFIO_SET_IOMMU,
 			   VFIO_TYPE1v2_IOMMU))
 		TH_LOG("VFIO_SET_IOMMU: %s", strerror(errno));
@@ -137,14 +104,14 @@ TEST_F(intremap, unsafe_platform_refused)
 	RETURN_IF_SETUP_SKIPPED();
 	if (self->present)
 		SKIP(return, "interrupt remapping is on in this boot");
-	ASSERT_EQ(0, unsafe_set('N'));
+	ASSERT_EQ(0, sysfs_write_str(UNSAFE_PARAM, "N"));
 	EXPECT_EQ(-1, ioctl(self->container, VFIO_SET_IOMMU,
 			    VFIO_TYPE1v2_IOMMU));
 	EXPECT_EQ(EPERM, errno);
 	/* nothing was set: the container answers as before SET_IOMMU */
 	EXPECT_EQ(-1, ioctl(self->container, VFIO_IOMMU_GET_INFO, NULL));
 	/* and the administrator's override is then honoured */
-	ASSERT_EQ(0, unsafe_set('Y'));
+	ASSERT_EQ(0, sysfs_write_str(UNSAFE_PARAM, "Y"));
 	EXPECT_EQ(0, ioctl(self->container, VFIO_SET_IOMMU,
 			   VFIO_TYPE1v2_IOMMU))
 		TH_LOG("VFIO_SET_IOMMU with allow_unsafe_interrupts=1: %s",
@@ -162,7 +129,7 @@ TEST_F(intremap, override_still_translates)
 	RETURN_IF_SETUP_SKIPPED();
 	if (self->present)
 		SKIP(return, "interrupt remapping is on in this boot");
-	ASSERT_EQ(0, unsafe_set('Y'));
+	ASSERT_EQ(0, sysfs_write_str(UNSAFE_PARAM, "Y"));
 	ASSERT_EQ(0, ioctl(self->container, VFIO_SET_IOMMU,
 			   VFIO_TYPE1v2_IOMMU))
 		TH_LOG("VFIO_SET_IOMMU: %s", strerror(errno));
@@ -171,8 +138,7 @@ TEST_F(intremap, override_still_translates)
 
 	ret = edu_map_bar0(device, &bar0, &bar0_size);
 	ASSERT_EQ(0, ret) TH_LOG("edu BAR0: %s", strerror(-ret));
-	buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, buf);
 	ret = vfio_dma_map(self->container, buf, BUF_IOVA, BUF_SIZE,
 			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);

@@ -16,18 +16,14 @@
  * the test process checks what they saw.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "vfio_test_util.h"
@@ -45,101 +41,6 @@
 /* The RLIMIT_MEMLOCK the rlimit tests set: 16 pages. */
 #define SMALL_LIMIT	(64ULL << 10)
 
-/* Reads "VmLck:" of /proc/<pid>/status in kB; -1 if it cannot. */
-static long vmlck_kb(pid_t pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-/*
- * Pages pinned with FOLL_PIN right now, system wide: 0 and *@pins, or
- * -ENOENT when /proc/vmstat lacks the counters.  The per-cpu deltas of
- * vmstat are folded first (vm.stat_refresh) so that the difference is
- * exact, not off by a per-cpu batch.
- */
-static int foll_pins(long long *pins)
-{
-	long long acq = -1, rel = -1, v;
-	char name[64];
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			usleep(1500 * 1000);
-		close(fd);
-	} else {
-		/* vmstat_update folds the deltas once a second */
-		usleep(1500 * 1000);
-	}
-	f = fopen("/proc/vmstat", "re");
-	if (!f)
-		return -ENOENT;
-	while (fscanf(f, "%63s %lld", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
-		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
-	}
-	fclose(f);
-	if (acq < 0 || rel < 0)
-		return -ENOENT;
-	*pins = acq - rel;
-	return 0;
-}
-
-/* Fresh anonymous memory, never touched: MAP_DMA faults it in. */
-static void *fresh(size_t len)
-{
-	return mmap(NULL, len, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-}
-
-/*
- * Removes CAP_IPC_LOCK from the effective, permitted and inheritable
- * sets of the calling process (which stays uid 0).
- */
-static int drop_cap_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	unsigned int i = CAP_TO_INDEX(CAP_IPC_LOCK);
-	uint32_t bit = CAP_TO_MASK(CAP_IPC_LOCK);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[i].effective &= ~bit;
-	data[i].permitted &= ~bit;
-	data[i].inheritable &= ~bit;
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	return data[i].effective & bit ? -EPERM : 0;
-}
-
-static int set_memlock_limit(unsigned long long bytes)
-{
-	struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
-
-	return setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : 0;
-}
-
 /* What a child saw; written by the child, read by the test. */
 struct report {
 	int setup;		/* 0, or the -errno of the child's setup */
@@ -153,11 +54,9 @@ static struct report *report_new(void)
 {
 	struct report *r;
 
-	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	r = shared_alloc(sizeof(*r));
 	if (r == MAP_FAILED)
 		return NULL;
-	memset(r, 0, sizeof(*r));
 	r->setup = -EINPROGRESS;
 	return r;
 }
@@ -184,28 +83,15 @@ FIXTURE(memlock) {
 
 FIXTURE_SETUP(memlock)
 {
-	const char *step;
-	char why[512];
-	int ret;
-
-	vfio_session_init(&self->s);
-	self->bar0 = MAP_FAILED;
-	if (edu_find(&self->edu, why, sizeof(why)))
-		SKIP(return, "%s", why);
-	ret = vfio_session_open(&self->s, &self->edu, true, &step);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
-	ret = edu_map_bar0(self->s.device, &self->bar0, &self->bar0_size);
-	ASSERT_EQ(0, ret) TH_LOG("edu BAR0: %s", strerror(-ret));
-	self->base_kb = vmlck_kb(getpid());
+	EDU_FIXTURE_OPEN(&self->edu, &self->s, &self->bar0, &self->bar0_size);
+	self->base_kb = proc_vmlck_kb(getpid());
 	ASSERT_LE(0, self->base_kb) TH_LOG("no VmLck in /proc/self/status");
 	self->have_pins = !foll_pins(&self->base_pins);
 }
 
 FIXTURE_TEARDOWN(memlock)
 {
-	if (self->bar0 != MAP_FAILED)
-		munmap(self->bar0, self->bar0_size);
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 }
 
 /* Asserts the pinned-page count is @base + @delta (when it is known). */
@@ -222,7 +108,7 @@ FIXTURE_TEARDOWN(memlock)
 /* Asserts this process's VmLck is @kb. */
 #define EXPECT_VMLCK(kb) do {						\
 	long __kb = (kb);						\
-	EXPECT_EQ(__kb, vmlck_kb(getpid()))				\
+	EXPECT_EQ(__kb, proc_vmlck_kb(getpid()))			\
 		TH_LOG("VmLck, expected %ld kB", __kb);			\
 } while (0)
 
@@ -247,7 +133,7 @@ TEST_F(memlock, map_charges_exact)
 {
 	const long n = 37;
 	uint64_t unmapped = 0;
-	void *buf = fresh(n * PG);
+	void *buf = anon_alloc(n * PG);
 
 	RETURN_IF_SETUP_SKIPPED();
 	ASSERT_NE(MAP_FAILED, buf);
@@ -270,7 +156,8 @@ TEST_F(memlock, map_charges_exact)
 TEST_F(memlock, maps_add_up)
 {
 	const long na = 5, nb = 16, nc = 300;
-	void *a = fresh(na * PG), *b = fresh(nb * PG), *c = fresh(nc * PG);
+	void *a = anon_alloc(na * PG), *b = anon_alloc(nb * PG);
+	void *c = anon_alloc(nc * PG);
 	const int ct = self->s.container;
 	uint64_t unmapped = 0;
 
@@ -308,7 +195,7 @@ TEST_F(memlock, maps_add_up)
 TEST_F(memlock, close_returns_all)
 {
 	const long na = 64, nb = 512;
-	void *a = fresh(na * PG), *b = fresh(nb * PG);
+	void *a = anon_alloc(na * PG), *b = anon_alloc(nb * PG);
 
 	RETURN_IF_SETUP_SKIPPED();
 	ASSERT_NE(MAP_FAILED, a);
@@ -318,9 +205,7 @@ TEST_F(memlock, close_returns_all)
 	EXPECT_VMLCK(self->base_kb + (na + nb) * PAGE_KB);
 	EXPECT_PINS(self->base_pins, na + nb);
 
-	munmap(self->bar0, self->bar0_size);
-	self->bar0 = MAP_FAILED;
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 	EXPECT_VMLCK(self->base_kb);
 	EXPECT_PINS(self->base_pins, 0);
 	munmap(a, na * PG);
@@ -336,7 +221,7 @@ TEST_F(memlock, same_pages_twice)
 {
 	const long n = 24;
 	uint64_t unmapped = 0;
-	void *buf = fresh(n * PG);
+	void *buf = anon_alloc(n * PG);
 
 	RETURN_IF_SETUP_SKIPPED();
 	ASSERT_NE(MAP_FAILED, buf);
@@ -365,7 +250,7 @@ TEST_F(memlock, same_pages_twice)
 TEST_F(memlock, failed_map_charges_nothing)
 {
 	const long n = 64, half = 32;
-	uint8_t *buf = fresh(n * PG);
+	uint8_t *buf = anon_alloc(n * PG);
 	uint64_t unmapped = 0;
 
 	RETURN_IF_SETUP_SKIPPED();
@@ -411,9 +296,7 @@ TEST_F(memlock, owner_killed)
 
 	RETURN_IF_SETUP_SKIPPED();
 	/* the child needs the group for itself */
-	munmap(self->bar0, self->bar0_size);
-	self->bar0 = MAP_FAILED;
-	vfio_session_close(&self->s);
+	edu_session_close(&self->s, &self->bar0, self->bar0_size);
 	r = report_new();
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, pipe(ready));
@@ -424,7 +307,7 @@ TEST_F(memlock, owner_killed)
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct vfio_session s;
-		void *buf = fresh(n * PG);
+		void *buf = anon_alloc(n * PG);
 
 		close(ready[0]);
 		r->setup = vfio_session_open(&s, &self->edu, true, &step);
@@ -444,7 +327,7 @@ TEST_F(memlock, owner_killed)
 	ASSERT_EQ(0, r->setup) TH_LOG("child: %s", strerror(-r->setup));
 	ASSERT_EQ(0, r->err[0]) TH_LOG("child's MAP_DMA: %s",
 				       strerror(-r->err[0]));
-	kb = vmlck_kb(pid);
+	kb = proc_vmlck_kb(pid);
 	EXPECT_EQ(n * PAGE_KB, kb) TH_LOG("child's VmLck %ld kB", kb);
 	EXPECT_PINS(pins0, n);
 
@@ -477,13 +360,13 @@ TEST_F(memlock, fork_child_maps_parent_unmaps)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		void *buf = fresh(n * PG);
+		void *buf = anon_alloc(n * PG);
 
 		r->setup = buf == MAP_FAILED ? -ENOMEM : 0;
 		if (!r->setup) {
 			r->err[0] = vfio_dma_map(self->s.container, buf,
 						 IOVA_A, n * PG, RW);
-			r->kb[0] = vmlck_kb(getpid());
+			r->kb[0] = proc_vmlck_kb(getpid());
 			/* the device reaches the child's pages */
 			r->err[1] = edu_round_trip(self->bar0, buf, IOVA_A,
 						   17);
@@ -528,38 +411,38 @@ TEST_F(memlock, rlimit_without_cap_ipc_lock)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		void *a = fresh(8 * PG), *b = fresh(32 * PG);
-		void *c = fresh(12 * PG), *d = fresh(8 * PG);
+		void *a = anon_alloc(8 * PG), *b = anon_alloc(32 * PG);
+		void *c = anon_alloc(12 * PG), *d = anon_alloc(8 * PG);
 
 		r->setup = drop_cap_ipc_lock();
 		if (!r->setup)
-			r->setup = set_memlock_limit(SMALL_LIMIT);
+			r->setup = set_memlock_rlimit(SMALL_LIMIT);
 		if (!r->setup && (a == MAP_FAILED || b == MAP_FAILED ||
 				  c == MAP_FAILED || d == MAP_FAILED))
 			r->setup = -ENOMEM;
 		if (r->setup)
 			_exit(0);
 		r->pins_ok = !foll_pins(&r->pins[0]);
-		r->kb[0] = vmlck_kb(getpid());
+		r->kb[0] = proc_vmlck_kb(getpid());
 		/* 8 pages: within the limit */
 		r->err[1] = vfio_dma_map(ct, a, IOVA_A, 8 * PG, RW);
-		r->kb[1] = vmlck_kb(getpid());
+		r->kb[1] = proc_vmlck_kb(getpid());
 		foll_pins(&r->pins[1]);
 		/* 32 pages alone: beyond it */
 		r->err[2] = vfio_dma_map(ct, b, IOVA_B, 32 * PG, RW);
-		r->kb[2] = vmlck_kb(getpid());
+		r->kb[2] = proc_vmlck_kb(getpid());
 		foll_pins(&r->pins[2]);
 		/* 12 more: 20 in all, crossing it */
 		r->err[3] = vfio_dma_map(ct, c, IOVA_C, 12 * PG, RW);
-		r->kb[3] = vmlck_kb(getpid());
+		r->kb[3] = proc_vmlck_kb(getpid());
 		foll_pins(&r->pins[3]);
 		/* the first mapping still works */
 		r->err[4] = edu_round_trip(self->bar0, a, IOVA_A, 23);
 		/* 8 more: exactly 16 */
 		r->err[5] = vfio_dma_map(ct, d, IOVA_D, 8 * PG, RW);
-		r->kb[5] = vmlck_kb(getpid());
+		r->kb[5] = proc_vmlck_kb(getpid());
 		r->err[6] = vfio_dma_unmap(ct, 0, EDU_IOVA_LIMIT, NULL);
-		r->kb[6] = vmlck_kb(getpid());
+		r->kb[6] = proc_vmlck_kb(getpid());
 		_exit(0);
 	}
 	ASSERT_EQ(0, wait_exit(pid));
@@ -610,18 +493,18 @@ TEST_F(memlock, rlimit_with_cap_ipc_lock)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		void *buf = fresh(n * PG);
+		void *buf = anon_alloc(n * PG);
 
-		r->setup = set_memlock_limit(SMALL_LIMIT);
+		r->setup = set_memlock_rlimit(SMALL_LIMIT);
 		if (!r->setup && buf == MAP_FAILED)
 			r->setup = -ENOMEM;
 		if (r->setup)
 			_exit(0);
 		r->err[0] = vfio_dma_map(ct, buf, IOVA_A, n * PG, RW);
-		r->kb[0] = vmlck_kb(getpid());
+		r->kb[0] = proc_vmlck_kb(getpid());
 		r->err[1] = edu_round_trip(self->bar0, buf, IOVA_A, 29);
 		r->err[2] = vfio_dma_unmap(ct, IOVA_A, n * PG, NULL);
-		r->kb[2] = vmlck_kb(getpid());
+		r->kb[2] = proc_vmlck_kb(getpid());
 		_exit(0);
 	}
 	ASSERT_EQ(0, wait_exit(pid));

@@ -10,7 +10,6 @@
  * works under a one-page RLIMIT_MEMLOCK without CAP_IPC_LOCK.  A
  * read-write MAP_DMA of a BAR mmapped PROT_READ fails with EFAULT.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,11 +17,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <linux/pci_regs.h>
 
 #include "kselftest_harness.h"
@@ -38,50 +34,6 @@
 #define SPARE_IOVA	(96ULL << 20)
 #define RAM_OFF		0x1000ULL	/* where DMA lands in the RAM buffer */
 #define MAX_TABLE	2048U		/* bytes of the table we use, at most */
-
-/* Finds a PCI device by id, whatever driver it has; 0 or -ENODEV. */
-static int pci_find_any(unsigned int vendor, unsigned int device, char *bdf,
-			size_t len)
-{
-	char path[512], buf[32];
-	struct dirent *de;
-	int ret = -ENODEV;
-	DIR *d;
-	FILE *f;
-	unsigned int v, dv;
-
-	d = opendir("/sys/bus/pci/devices");
-	if (!d)
-		return -ENODEV;
-	while (ret && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		v = 0;
-		dv = 0;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				v = strtoul(buf, NULL, 0);
-			fclose(f);
-		}
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		f = fopen(path, "re");
-		if (f) {
-			if (fgets(buf, sizeof(buf), f))
-				dv = strtoul(buf, NULL, 0);
-			fclose(f);
-		}
-		if (v == vendor && dv == device) {
-			snprintf(bdf, len, "%s", de->d_name);
-			ret = 0;
-		}
-	}
-	closedir(d);
-	return ret;
-}
 
 /* Reads @len (1, 2 or 4) bytes of config space at @off. */
 static uint32_t cfg_read(int device, const struct vfio_region_info *cfg,
@@ -127,23 +79,6 @@ static int msix_table(int device, unsigned int *bir, uint32_t *off,
 	return -ENOENT;
 }
 
-/* Sets PCI_COMMAND_MEMORY (and nothing else) on a vfio-pci device. */
-static int enable_memory(int device)
-{
-	struct vfio_region_info cfg;
-	uint16_t cmd;
-	int ret;
-
-	ret = vfio_region_get_info(device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
-	if (ret)
-		return ret;
-	ret = vfio_region_read(device, &cfg, PCI_COMMAND, &cmd, sizeof(cmd));
-	if (ret)
-		return ret;
-	cmd |= PCI_COMMAND_MEMORY;
-	return vfio_region_write(device, &cfg, PCI_COMMAND, &cmd, sizeof(cmd));
-}
-
 /* 32-bit copies to and from device memory (MSI-X takes dword access). */
 static void mmio_write(volatile void *dst, const void *src, size_t len)
 {
@@ -163,41 +98,6 @@ static void mmio_read(void *dst, const volatile void *src, size_t len)
 
 	for (i = 0; i < len / 4; i++)
 		d[i] = s[i];
-}
-
-static long vmlck_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/status", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
-static int drop_cap_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-	unsigned int i = CAP_TO_INDEX(CAP_IPC_LOCK);
-	uint32_t bit = CAP_TO_MASK(CAP_IPC_LOCK);
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[i].effective &= ~bit;
-	data[i].permitted &= ~bit;
-	data[i].inheritable &= ~bit;
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
 }
 
 FIXTURE(p2p) {
@@ -297,7 +197,7 @@ FIXTURE_SETUP(p2p)
 			   strerror(-ret));
 	if (self->table_len > MAX_TABLE)
 		self->table_len = MAX_TABLE;
-	ret = enable_memory(self->nic_device);
+	ret = vfio_pci_set_command(self->nic_device, PCI_COMMAND_MEMORY);
 	if (ret)
 		SETUP_FAIL("e1000e memory decode: %s", strerror(-ret));
 	ret = vfio_region_get_info(self->nic_device, bir, &self->bar);
@@ -314,8 +214,7 @@ FIXTURE_SETUP(p2p)
 		  self->table_len);
 	self->saved_valid = true;
 
-	self->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->ram = anon_alloc(RAM_SIZE);
 	if (self->ram == MAP_FAILED)
 		SETUP_FAIL("mmap: %s", strerror(errno));
 	ret = vfio_dma_map(self->s.container, self->ram, RAM_IOVA, RAM_SIZE,
@@ -450,13 +349,13 @@ TEST_F(p2p, bar_map_not_locked)
 	long before;
 
 	P2P_READY();
-	before = vmlck_kb();
+	before = proc_vmlck_kb(getpid());
 	ASSERT_LE(0, before);
 	MAP_BAR(RW);
-	EXPECT_EQ(before, vmlck_kb());
+	EXPECT_EQ(before, proc_vmlck_kb(getpid()));
 	EXPECT_EQ(0, vfio_dma_unmap(self->s.container, BAR_IOVA,
 				    self->bar.size, NULL));
-	EXPECT_EQ(before, vmlck_kb());
+	EXPECT_EQ(before, proc_vmlck_kb(getpid()));
 }
 
 /*
@@ -474,30 +373,26 @@ TEST_F(p2p, bar_map_under_tiny_rlimit)
 	pid_t pid;
 
 	P2P_READY();
-	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	r = shared_alloc(sizeof(*r));
 	ASSERT_NE(MAP_FAILED, r);
-	memset(r, 0, sizeof(*r));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		struct rlimit rl = { .rlim_cur = 4096, .rlim_max = 4096 };
-		void *two = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *two = anon_alloc(2 * 4096);
 
 		r->setup = drop_cap_ipc_lock();
-		if (!r->setup && setrlimit(RLIMIT_MEMLOCK, &rl))
-			r->setup = -errno;
+		if (!r->setup)
+			r->setup = set_memlock_rlimit(4096);
 		if (!r->setup && two == MAP_FAILED)
 			r->setup = -ENOMEM;
 		if (r->setup)
 			_exit(0);
-		r->kb_before = vmlck_kb();
+		r->kb_before = proc_vmlck_kb(getpid());
 		r->ram = vfio_dma_map(self->s.container, two, SPARE_IOVA,
 				      2 * 4096, RW);
 		r->bar = vfio_dma_map(self->s.container, self->bar_map,
 				      BAR_IOVA, self->bar.size, RW);
-		r->kb_after = vmlck_kb();
+		r->kb_after = proc_vmlck_kb(getpid());
 		r->unmap = vfio_dma_unmap(self->s.container, BAR_IOVA,
 					  self->bar.size, &r->unmapped);
 		_exit(0);

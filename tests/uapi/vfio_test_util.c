@@ -15,33 +15,82 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/pci_regs.h>
 
 #include "vfio_test_util.h"
 
 #define PCI_DEVICES_DIR "/sys/bus/pci/devices"
 
+int sysfs_read_line(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (!n)
+		return -EIO;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int sysfs_read_long(const char *path, long *val)
+{
+	char buf[64];
+	int ret;
+
+	ret = sysfs_read_line(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	*val = strtol(buf, NULL, 0);
+	return 0;
+}
+
+int sysfs_write_str(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+int sysfs_write_long(const char *path, long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld\n", val);
+	return sysfs_write_str(path, buf);
+}
+
 /* Reads a sysfs attribute holding one number (e.g. "0x1234"). */
 static int sysfs_read_ulong(const char *dir, const char *attr,
 			    unsigned long *val)
 {
 	char path[PATH_MAX], buf[64];
-	ssize_t n;
-	int fd;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	ret = sysfs_read_line(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
 	*val = strtoul(buf, NULL, 0);
 	return 0;
 }
@@ -91,13 +140,36 @@ static int pci_check_bound(const char *dir, const char *bdf,
 	return 0;
 }
 
+/*
+ * The next entry of @d (PCI_DEVICES_DIR) with these ids: its sysfs
+ * directory in @dir and its name returned, or NULL at the end.
+ */
+static const char *pci_next_by_id(DIR *d, unsigned int vendor_id,
+				  unsigned int device_id, char *dir,
+				  size_t dir_len)
+{
+	unsigned long vendor, device;
+	struct dirent *de;
+
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(dir, dir_len, "%s/%s", PCI_DEVICES_DIR, de->d_name);
+		if (sysfs_read_ulong(dir, "vendor", &vendor) ||
+		    sysfs_read_ulong(dir, "device", &device))
+			continue;
+		if (vendor == vendor_id && device == device_id)
+			return de->d_name;
+	}
+	return NULL;
+}
+
 int vfio_pci_find(unsigned int vendor_id, unsigned int device_id,
 		  const char *label, struct edu_location *loc, char *why,
 		  size_t why_len)
 {
 	char dir[PATH_MAX];
-	struct dirent *de;
-	unsigned long vendor, device;
+	const char *name;
 	int ret = -ENODEV;
 	DIR *d;
 
@@ -106,23 +178,31 @@ int vfio_pci_find(unsigned int vendor_id, unsigned int device_id,
 	d = opendir(PCI_DEVICES_DIR);
 	if (!d)
 		return -ENODEV;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(dir, sizeof(dir), "%s/%s", PCI_DEVICES_DIR,
-			 de->d_name);
-		if (sysfs_read_ulong(dir, "vendor", &vendor) ||
-		    sysfs_read_ulong(dir, "device", &device))
-			continue;
-		if (vendor != vendor_id || device != device_id)
-			continue;
-		ret = pci_check_bound(dir, de->d_name, label, loc, why,
-				      why_len);
+	while ((name = pci_next_by_id(d, vendor_id, device_id, dir,
+				      sizeof(dir)))) {
+		ret = pci_check_bound(dir, name, label, loc, why, why_len);
 		if (!ret)
 			break;
 	}
 	closedir(d);
 	return ret;
+}
+
+int pci_find_any(unsigned int vendor_id, unsigned int device_id, char *bdf,
+		 size_t len)
+{
+	char dir[PATH_MAX];
+	const char *name;
+	DIR *d;
+
+	d = opendir(PCI_DEVICES_DIR);
+	if (!d)
+		return -ENODEV;
+	name = pci_next_by_id(d, vendor_id, device_id, dir, sizeof(dir));
+	if (name)
+		snprintf(bdf, len, "%s", name);
+	closedir(d);
+	return name ? 0 : -ENODEV;
 }
 
 int edu_find(struct edu_location *loc, char *why, size_t why_len)
@@ -157,21 +237,6 @@ int pci_iommu_group(const char *bdf)
 	return ret ? ret : atoi(group);
 }
 
-/* Writes @val to the sysfs file @path; 0 or a negative errno. */
-static int sysfs_write(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
 int pci_unbind(const char *bdf)
 {
 	char path[PATH_MAX];
@@ -179,7 +244,7 @@ int pci_unbind(const char *bdf)
 
 	snprintf(path, sizeof(path), "%s/%s/driver/unbind", PCI_DEVICES_DIR,
 		 bdf);
-	ret = sysfs_write(path, bdf);
+	ret = sysfs_write_str(path, bdf);
 	return ret == -ENOENT ? 0 : ret;
 }
 
@@ -189,12 +254,12 @@ int pci_set_override(const char *bdf, const char *driver)
 
 	snprintf(path, sizeof(path), "%s/%s/driver_override",
 		 PCI_DEVICES_DIR, bdf);
-	return sysfs_write(path, driver ? driver : "\n");
+	return sysfs_write_str(path, driver ? driver : "\n");
 }
 
 int pci_probe(const char *bdf)
 {
-	return sysfs_write("/sys/bus/pci/drivers_probe", bdf);
+	return sysfs_write_str("/sys/bus/pci/drivers_probe", bdf);
 }
 
 int pci_bind(const char *bdf, const char *driver)
@@ -256,28 +321,48 @@ void vfio_session_init(struct vfio_session *s)
 	s->device = -1;
 }
 
-int vfio_session_open(struct vfio_session *s, const struct edu_location *loc,
-		      bool with_device, const char **step)
+int vfio_container_attach(const struct edu_location *loc, int *container,
+			  int *group, const char **step)
 {
 	char path[64];
 	int ret;
 
-	vfio_session_init(s);
-
+	*group = -1;
 	*step = "open /dev/vfio/vfio";
-	s->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (s->container < 0)
-		goto fail;
+	*container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (*container < 0)
+		return -errno;
 
 	*step = "open the group";
 	snprintf(path, sizeof(path), "/dev/vfio/%d", loc->group_id);
-	s->group = open(path, O_RDWR | O_CLOEXEC);
-	if (s->group < 0)
+	*group = open(path, O_RDWR | O_CLOEXEC);
+	if (*group < 0)
 		goto fail;
 
 	*step = "VFIO_GROUP_SET_CONTAINER";
-	if (ioctl(s->group, VFIO_GROUP_SET_CONTAINER, &s->container))
+	if (ioctl(*group, VFIO_GROUP_SET_CONTAINER, container))
 		goto fail;
+	return 0;
+
+fail:
+	ret = -errno;
+	if (*group >= 0)
+		close(*group);
+	close(*container);
+	*group = -1;
+	*container = -1;
+	return ret;
+}
+
+int vfio_session_open(struct vfio_session *s, const struct edu_location *loc,
+		      bool with_device, const char **step)
+{
+	int ret;
+
+	vfio_session_init(s);
+	ret = vfio_container_attach(loc, &s->container, &s->group, step);
+	if (ret)
+		return ret;
 
 	*step = "VFIO_SET_IOMMU(VFIO_TYPE1v2_IOMMU)";
 	if (ioctl(s->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
@@ -307,6 +392,43 @@ void vfio_session_close(struct vfio_session *s)
 	if (s->container >= 0)
 		close(s->container);
 	vfio_session_init(s);
+}
+
+int edu_session_open(struct vfio_session *s, const struct edu_location *loc,
+		     void **bar0, uint64_t *bar0_size, const char **step)
+{
+	int ret;
+
+	*bar0 = MAP_FAILED;
+	ret = vfio_session_open(s, loc, true, step);
+	if (ret)
+		return ret;
+	*step = "edu BAR0";
+	ret = edu_map_bar0(s->device, bar0, bar0_size);
+	if (ret)
+		edu_session_close(s, bar0, *bar0_size);
+	return ret;
+}
+
+void edu_session_close(struct vfio_session *s, void **bar0,
+		       uint64_t bar0_size)
+{
+	if (*bar0 != MAP_FAILED)
+		munmap(*bar0, bar0_size);
+	*bar0 = MAP_FAILED;
+	vfio_session_close(s);
+}
+
+void *anon_alloc(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+void *shared_alloc(size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 }
 
 int vfio_region_get_info(int device, uint32_t index,
@@ -352,7 +474,7 @@ void *vfio_region_mmap(int device, const struct vfio_region_info *info)
 		    device, (off_t)info->offset);
 }
 
-int vfio_pci_enable_master(int device)
+int vfio_pci_set_command(int device, uint16_t bits)
 {
 	struct vfio_region_info cfg;
 	uint16_t cmd;
@@ -364,8 +486,14 @@ int vfio_pci_enable_master(int device)
 	ret = vfio_region_read(device, &cfg, PCI_COMMAND, &cmd, sizeof(cmd));
 	if (ret)
 		return ret;
-	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	cmd |= bits;
 	return vfio_region_write(device, &cfg, PCI_COMMAND, &cmd, sizeof(cmd));
+}
+
+int vfio_pci_enable_master(int device)
+{
+	return vfio_pci_set_command(device,
+				    PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
 static uint64_t now_ms(void)
@@ -427,11 +555,12 @@ int vfio_dma_map(int container, void *vaddr, uint64_t iova, uint64_t size,
 	return 0;
 }
 
-int vfio_dma_unmap(int container, uint64_t iova, uint64_t size,
-		   uint64_t *unmapped)
+int vfio_dma_unmap_flags(int container, uint64_t iova, uint64_t size,
+			 uint32_t flags, uint64_t *unmapped)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {
 		.argsz = sizeof(unmap),
+		.flags = flags,
 		.iova = iova,
 		.size = size,
 	};
@@ -441,6 +570,12 @@ int vfio_dma_unmap(int container, uint64_t iova, uint64_t size,
 	if (unmapped)
 		*unmapped = unmap.size;
 	return 0;
+}
+
+int vfio_dma_unmap(int container, uint64_t iova, uint64_t size,
+		   uint64_t *unmapped)
+{
+	return vfio_dma_unmap_flags(container, iova, size, 0, unmapped);
 }
 
 static uint8_t pattern_byte(size_t i, unsigned int seed)
@@ -468,13 +603,19 @@ long check_pattern(const void *buf, size_t len, unsigned int seed)
 	return -1;
 }
 
-bool vfio_test_reference_since(int major, int minor)
+bool vfio_test_reference(void)
 {
 	const char *mode = getenv("VFIO_TEST_MODE");
+
+	return mode && !strcmp(mode, "reference");
+}
+
+bool vfio_test_reference_since(int major, int minor)
+{
 	struct utsname uts;
 	int kmajor, kminor;
 
-	if (!mode || strcmp(mode, "reference"))
+	if (!vfio_test_reference())
 		return false;
 	if (uname(&uts) || sscanf(uts.release, "%d.%d", &kmajor, &kminor) != 2)
 		return false;
@@ -518,4 +659,74 @@ int edu_round_trip(volatile void *bar0, uint8_t *buf, uint64_t iova,
 		return ret;
 	return check_pattern(buf + dst, EDU_DMA_MAX_LEN, seed) == -1 ?
 	       0 : -EIO;
+}
+
+long proc_vmlck_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+int drop_cap_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	unsigned int i = CAP_TO_INDEX(CAP_IPC_LOCK);
+	uint32_t bit = CAP_TO_MASK(CAP_IPC_LOCK);
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[i].effective &= ~bit;
+	data[i].permitted &= ~bit;
+	data[i].inheritable &= ~bit;
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	return data[i].effective & bit ? -EPERM : 0;
+}
+
+int set_memlock_rlimit(unsigned long long bytes)
+{
+	struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
+
+	return setrlimit(RLIMIT_MEMLOCK, &rl) ? -errno : 0;
+}
+
+int foll_pins(long long *pins)
+{
+	long long acq = -1, rel = -1, v;
+	char name[64];
+	FILE *f;
+
+	/* without stat_refresh, vmstat_update folds the deltas each second */
+	if (sysfs_write_str("/proc/sys/vm/stat_refresh", "1"))
+		usleep(1500 * 1000);
+	f = fopen("/proc/vmstat", "re");
+	if (!f)
+		return -ENOENT;
+	while (fscanf(f, "%63s %lld", name, &v) == 2) {
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	if (acq < 0 || rel < 0)
+		return -ENOENT;
+	*pins = acq - rel;
+	return 0;
 }

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
+#include <sys/types.h>
 #include <linux/vfio.h>
 
 /* QEMU's edu device (hw/misc/edu.c) */
@@ -85,6 +87,24 @@ int edu_find(struct edu_location *loc, char *why, size_t why_len);
 int vfio_pci_find(unsigned int vendor_id, unsigned int device_id,
 		  const char *label, struct edu_location *loc, char *why,
 		  size_t why_len);
+/*
+ * pci_find_any() - the first PCI device with these ids, whatever driver
+ * it has (or none): its name in @bdf, 0, or -ENODEV.
+ */
+int pci_find_any(unsigned int vendor_id, unsigned int device_id, char *bdf,
+		 size_t len);
+
+/*
+ * Small sysfs/procfs files (module parameters, nr_hugepages...) by path.
+ * sysfs_read_line() stores the first line without its newline (-EIO for
+ * an empty file); sysfs_read_long() parses it as strtol(.., 0) does;
+ * sysfs_write_str() writes @val in one write(); sysfs_write_long() writes
+ * the number in decimal.  All return 0 or a negative errno.
+ */
+int sysfs_read_line(const char *path, char *buf, size_t len);
+int sysfs_read_long(const char *path, long *val);
+int sysfs_write_str(const char *path, const char *val);
+int sysfs_write_long(const char *path, long val);
 
 /*
  * PCI devices by name ("0000:00:1f.3") in sysfs.  pci_driver_name()
@@ -110,6 +130,15 @@ int pci_bind(const char *bdf, const char *driver);
 #define TESTMODS_DIR	"/lib/testmods"
 int testmod_load(const char *name);
 
+/*
+ * vfio_container_attach() - open /dev/vfio/vfio and @loc's group and put
+ * the group into the container (VFIO_GROUP_SET_CONTAINER), no IOMMU
+ * backend set yet.  On failure both stay -1, and the name of the failing
+ * step is in @step.
+ */
+int vfio_container_attach(const struct edu_location *loc, int *container,
+			  int *group, const char **step);
+
 void vfio_session_init(struct vfio_session *s);
 /*
  * vfio_session_open() - container, group, SET_CONTAINER, SET_IOMMU
@@ -121,6 +150,51 @@ int vfio_session_open(struct vfio_session *s, const struct edu_location *loc,
 		      bool with_device, const char **step);
 void vfio_session_close(struct vfio_session *s);
 
+/*
+ * edu_session_open() - vfio_session_open() with the device, then
+ * edu_map_bar0(): the usual start of an edu DMA test.  *@bar0 is
+ * MAP_FAILED unless it succeeds; on failure everything is closed again
+ * and @step names the failing step ("edu BAR0" for the mapping).
+ * edu_session_close() undoes it (and is harmless after a failed open or
+ * a vfio_session_init()).
+ */
+int edu_session_open(struct vfio_session *s, const struct edu_location *loc,
+		     void **bar0, uint64_t *bar0_size, const char **step);
+void edu_session_close(struct vfio_session *s, void **bar0,
+		       uint64_t bar0_size);
+
+/*
+ * EDU_FIXTURE_OPEN() - in a FIXTURE_SETUP: edu_find() into *@loc (SKIP if
+ * there is no usable edu), then edu_session_open() of @s, @bar0 and
+ * @bar0_size (ASSERT that it works).  @s and @bar0 are made safe for
+ * edu_session_close() first; set the fixture's other fields the teardown
+ * looks at before this.
+ */
+#define EDU_FIXTURE_OPEN(loc, s, bar0, bar0_size) do {			\
+	struct edu_location *__loc = (loc);				\
+	struct vfio_session *__s = (s);					\
+	void **__bar0 = (bar0);						\
+	const char *__step;						\
+	char __why[512];						\
+	int __ret;							\
+									\
+	vfio_session_init(__s);						\
+	*__bar0 = MAP_FAILED;						\
+	if (edu_find(__loc, __why, sizeof(__why)))			\
+		SKIP(return, "%s", __why);				\
+	__ret = edu_session_open(__s, __loc, __bar0, (bar0_size),	\
+				 &__step);				\
+	ASSERT_EQ(0, __ret) TH_LOG("%s: %s", __step, strerror(-__ret));	\
+} while (0)
+
+/* Fresh private anonymous read-write memory; MAP_FAILED on failure. */
+void *anon_alloc(size_t len);
+/*
+ * Zeroed read-write memory shared with the children forked afterwards
+ * (for them to report what they saw); MAP_FAILED on failure.
+ */
+void *shared_alloc(size_t len);
+
 /* Regions of a vfio-pci device */
 int vfio_region_get_info(int device, uint32_t index,
 			 struct vfio_region_info *info);
@@ -130,6 +204,8 @@ int vfio_region_write(int device, const struct vfio_region_info *info,
 		      uint64_t off, const void *buf, size_t len);
 /* Maps the whole region; returns MAP_FAILED and sets errno on failure. */
 void *vfio_region_mmap(int device, const struct vfio_region_info *info);
+/* Sets @bits (PCI_COMMAND_*) in the command register, keeping the rest. */
+int vfio_pci_set_command(int device, uint16_t bits);
 /* Sets PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER through the config region. */
 int vfio_pci_enable_master(int device);
 
@@ -175,19 +251,41 @@ int vfio_dma_map(int container, void *vaddr, uint64_t iova, uint64_t size,
 		 uint32_t flags);
 int vfio_dma_unmap(int container, uint64_t iova, uint64_t size,
 		   uint64_t *unmapped);
+/* UNMAP_DMA with @flags (VFIO_DMA_UNMAP_FLAG_*); @unmapped may be NULL. */
+int vfio_dma_unmap_flags(int container, uint64_t iova, uint64_t size,
+			 uint32_t flags, uint64_t *unmapped);
 
 /* A byte pattern that differs for every @seed and every offset. */
 void fill_pattern(void *buf, size_t len, unsigned int seed);
 /* Returns the offset of the first byte not matching, or -1. */
 long check_pattern(const void *buf, size_t len, unsigned int seed);
 
+/* True when the tests check the kernel's own VFIO stack (VFIO_TEST_MODE). */
+bool vfio_test_reference(void);
 /*
- * True when the tests check the kernel's own VFIO stack (VFIO_TEST_MODE is
- * "reference") and the running kernel (uname -r) is at least major.minor.
+ * True when the tests check the kernel's own VFIO stack and the running
+ * kernel (uname -r) is at least major.minor.
  * For the few answers upstream changed after 6.1: our modules keep 6.1's
  * answer (unless Documentation/ says otherwise), the in-tree stack of a
  * later kernel gives the new one; each caller cites the upstream change.
  */
 bool vfio_test_reference_since(int major, int minor);
+
+/*
+ * Locked memory and pins, as userspace sees them.  proc_vmlck_kb() is the
+ * VmLck line of /proc/<pid>/status in kB (-1 if it cannot be read).
+ * drop_cap_ipc_lock() removes CAP_IPC_LOCK from the effective, permitted
+ * and inheritable sets of the calling process (which stays uid 0); -EPERM
+ * if it is still effective afterwards.  foll_pins() stores the pages
+ * pinned with FOLL_PIN right now, system wide (nr_foll_pin_acquired -
+ * nr_foll_pin_released of /proc/vmstat, after folding the per-cpu deltas
+ * with vm.stat_refresh so that the difference is exact); -ENOENT when
+ * /proc/vmstat lacks the counters.
+ */
+long proc_vmlck_kb(pid_t pid);
+int drop_cap_ipc_lock(void);
+/* Sets RLIMIT_MEMLOCK, soft and hard, to @bytes; 0 or a negative errno. */
+int set_memlock_rlimit(unsigned long long bytes);
+int foll_pins(long long *pins);
 
 #endif /* VFIO_TEST_UTIL_H */

@@ -69,7 +69,9 @@ FIXTURE(type1) {
 
 FIXTURE_SETUP(type1)
 {
-	char why[512], path[64];
+	const char *step;
+	char why[512];
+	int ret;
 
 	self->container = -1;
 	self->group = -1;
@@ -81,62 +83,20 @@ FIXTURE_SETUP(type1)
 	if (edu_find(&self->edu, why, sizeof(why)))
 		SKIP(return, "%s", why);
 
-	self->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->container)
-		TH_LOG("open /dev/vfio/vfio: %s", strerror(errno));
-	snprintf(path, sizeof(path), "/dev/vfio/%d", self->edu.group_id);
-	self->group = open(path, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->group) TH_LOG("open %s: %s", path, strerror(errno));
-	ASSERT_EQ(0, ioctl(self->group, VFIO_GROUP_SET_CONTAINER,
-			   &self->container))
-		TH_LOG("VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
+	ret = vfio_container_attach(&self->edu, &self->container,
+				    &self->group, &step);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
 
-	self->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->buf = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, self->buf) TH_LOG("mmap: %s", strerror(errno));
-	self->buf2 = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	self->buf2 = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, self->buf2) TH_LOG("mmap: %s", strerror(errno));
-}
-
-/* Reads dma_entry_limit; -errno if the parameter is not there. */
-static long read_entry_limit(void)
-{
-	char val[32];
-	ssize_t n;
-	int fd;
-
-	fd = open(DMA_ENTRY_LIMIT_PARAM, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, val, sizeof(val) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	val[n] = '\0';
-	return strtol(val, NULL, 10);
-}
-
-static int write_entry_limit(long limit)
-{
-	char val[32];
-	ssize_t n;
-	int fd, ret;
-
-	fd = open(DMA_ENTRY_LIMIT_PARAM, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	snprintf(val, sizeof(val), "%ld\n", limit);
-	n = write(fd, val, strlen(val));
-	ret = n < 0 ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 FIXTURE_TEARDOWN(type1)
 {
 	if (self->saved_limit >= 0)
-		write_entry_limit(self->saved_limit);
+		sysfs_write_long(DMA_ENTRY_LIMIT_PARAM, self->saved_limit);
 	if (self->bar0 != MAP_FAILED)
 		munmap(self->bar0, self->bar0_size);
 	if (self->device >= 0)
@@ -151,14 +111,6 @@ FIXTURE_TEARDOWN(type1)
 		munmap(self->buf2, BUF_SIZE);
 }
 
-/* True when the tests check the kernel's own VFIO stack. */
-static bool reference_mode(void)
-{
-	const char *mode = getenv("VFIO_TEST_MODE");
-
-	return mode && !strcmp(mode, "reference");
-}
-
 static int set_iommu(int container, unsigned long type)
 {
 	return ioctl(container, VFIO_SET_IOMMU, type) ? -errno : 0;
@@ -167,24 +119,6 @@ static int set_iommu(int container, unsigned long type)
 static long check_ext(int container, unsigned long ext)
 {
 	return ioctl(container, VFIO_CHECK_EXTENSION, ext);
-}
-
-/* UNMAP_DMA with flags; *@unmapped gets the size written back. */
-static int unmap_flags(int container, uint64_t iova, uint64_t size,
-		       uint32_t flags, uint64_t *unmapped)
-{
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.flags = flags,
-		.iova = iova,
-		.size = size,
-	};
-
-	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
-		return -errno;
-	if (unmapped)
-		*unmapped = unmap.size;
-	return 0;
 }
 
 /*
@@ -577,8 +511,7 @@ TEST_F(type1, info_dma_avail)
 	ASSERT_EQ(0, set_iommu(self->container, VFIO_TYPE1v2_IOMMU));
 	avail = dma_avail(self->container);
 	ASSERT_LT(0, avail) TH_LOG("DMA_AVAIL: %s", strerror(-avail));
-	limit = read_entry_limit();
-	if (limit >= 0)
+	if (!sysfs_read_long(DMA_ENTRY_LIMIT_PARAM, &limit))
 		EXPECT_EQ(limit, avail);
 
 	ASSERT_EQ(0, vfio_dma_map(self->container, self->buf, BASE_IOVA,
@@ -609,10 +542,10 @@ TEST_F(type1, dma_entry_limit)
 	int i, ret;
 
 	RETURN_IF_SETUP_SKIPPED();
-	old = read_entry_limit();
-	if (old < 0)
-		SKIP(return, "%s: %s", DMA_ENTRY_LIMIT_PARAM, strerror(-old));
-	ret = write_entry_limit(SMALL_LIMIT);
+	ret = sysfs_read_long(DMA_ENTRY_LIMIT_PARAM, &old);
+	if (ret)
+		SKIP(return, "%s: %s", DMA_ENTRY_LIMIT_PARAM, strerror(-ret));
+	ret = sysfs_write_long(DMA_ENTRY_LIMIT_PARAM, SMALL_LIMIT);
 	ASSERT_EQ(0, ret) TH_LOG("write %s: %s", DMA_ENTRY_LIMIT_PARAM,
 				 strerror(-ret));
 	self->saved_limit = old;
@@ -620,7 +553,7 @@ TEST_F(type1, dma_entry_limit)
 	/* the limit is taken when the backend is opened (SET_IOMMU) ... */
 	ASSERT_EQ(0, set_iommu(self->container, VFIO_TYPE1v2_IOMMU));
 	/* ... so restoring it now changes nothing for this container */
-	ASSERT_EQ(0, write_entry_limit(old));
+	ASSERT_EQ(0, sysfs_write_long(DMA_ENTRY_LIMIT_PARAM, old));
 	self->saved_limit = -1;
 	EXPECT_EQ(SMALL_LIMIT, dma_avail(self->container));
 
@@ -651,7 +584,7 @@ TEST_F(type1, dma_entry_limit)
  */
 static int map_wrap_errno(void)
 {
-	return reference_mode() ? -EINVAL : -EOVERFLOW;
+	return vfio_test_reference() ? -EINVAL : -EOVERFLOW;
 }
 
 TEST_F(type1, map_iova_wrap)
@@ -844,28 +777,30 @@ static void unmap_all_test(struct __test_metadata *_metadata,
 	map_abc(_metadata, container, buf);
 
 	/* iova and size must be 0 */
-	EXPECT_EQ(-EINVAL, unmap_flags(container, A_IOVA, 0,
-				       VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
-	EXPECT_EQ(-EINVAL, unmap_flags(container, 0, ABC_END,
-				       VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(container, A_IOVA, 0,
+						VFIO_DMA_UNMAP_FLAG_ALL,
+						&unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(container, 0, ABC_END,
+						VFIO_DMA_UNMAP_FLAG_ALL,
+						&unmapped));
 	/* no dirty bitmap with it */
-	EXPECT_EQ(-EINVAL, unmap_flags(container, 0, 0,
-				       VFIO_DMA_UNMAP_FLAG_ALL |
-				       VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
-				       &unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(container, 0, 0,
+						VFIO_DMA_UNMAP_FLAG_ALL |
+						VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+						&unmapped));
 	EXPECT_EQ(avail - 3, dma_avail(container));
 
-	EXPECT_EQ(0, unmap_flags(container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
-				 &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(container, 0, 0,
+					  VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
 	EXPECT_EQ(12 * PG, unmapped);
 	EXPECT_EQ(avail, dma_avail(container));
 	EXPECT_EQ(0, vfio_dma_map(container, buf, B_IOVA, 8 * PG, RW));
 	/* nothing left but the new one */
-	EXPECT_EQ(0, unmap_flags(container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
-				 &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(container, 0, 0,
+					  VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
 	EXPECT_EQ(8 * PG, unmapped);
-	EXPECT_EQ(0, unmap_flags(container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL,
-				 &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(container, 0, 0,
+					  VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
 	EXPECT_EQ(0, unmapped);
 }
 
@@ -892,12 +827,15 @@ TEST_F(type1, vaddr_invalidate_partial)
 	map_abc(_metadata, self->container, self->buf);
 
 	/* v2's range rules hold for VADDR too: whole mappings only */
-	EXPECT_EQ(-EINVAL, unmap_flags(self->container, A_IOVA, PG,
-				       VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
-	EXPECT_EQ(-EINVAL, unmap_flags(self->container, A_IOVA + PG, 3 * PG,
-				       VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
-	EXPECT_EQ(-EINVAL, unmap_flags(self->container, A_IOVA, 6 * PG,
-				       VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(self->container, A_IOVA, PG,
+						VFIO_DMA_UNMAP_FLAG_VADDR,
+						&unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(self->container, A_IOVA + PG,
+						3 * PG, VFIO_DMA_UNMAP_FLAG_VADDR,
+						&unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(self->container, A_IOVA, 6 * PG,
+						VFIO_DMA_UNMAP_FLAG_VADDR,
+						&unmapped));
 	EXPECT_EQ(1, unmapped);
 	/* nothing was invalidated: a vaddr update finds valid mappings */
 	EXPECT_EQ(-EINVAL, vfio_dma_map(self->container, self->buf2, A_IOVA,
@@ -915,14 +853,16 @@ TEST_F(type1, vaddr_invalidate_v1)
 	map_abc(_metadata, self->container, self->buf);
 
 	/* v1's unmap rules: a range starting inside A does nothing ... */
-	EXPECT_EQ(0, unmap_flags(self->container, A_IOVA + PG, PG,
-				 VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(self->container, A_IOVA + PG, PG,
+					  VFIO_DMA_UNMAP_FLAG_VADDR,
+					  &unmapped));
 	EXPECT_EQ(0, unmapped);
 	EXPECT_EQ(-EINVAL, vfio_dma_map(self->container, self->buf2, A_IOVA,
 					4 * PG, VFIO_DMA_MAP_FLAG_VADDR));
 	/* ... one holding A's first IOVA takes all of A */
-	EXPECT_EQ(0, unmap_flags(self->container, A_IOVA, PG,
-				 VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(self->container, A_IOVA, PG,
+					  VFIO_DMA_UNMAP_FLAG_VADDR,
+					  &unmapped));
 	EXPECT_EQ(4 * PG, unmapped);
 	EXPECT_EQ(-EEXIST, vfio_dma_map(self->container, self->buf2,
 					A_IOVA + 3 * PG, PG, RW));
@@ -947,17 +887,20 @@ TEST_F(type1, vaddr_update)
 	EXPECT_EQ(-EINVAL, vfio_dma_map(self->container, self->buf2, A_IOVA,
 					4 * PG, VFIO_DMA_MAP_FLAG_VADDR));
 	/* A and B, whole */
-	EXPECT_EQ(0, unmap_flags(self->container, A_IOVA, 8 * PG,
-				 VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(self->container, A_IOVA, 8 * PG,
+					  VFIO_DMA_UNMAP_FLAG_VADDR,
+					  &unmapped));
 	EXPECT_EQ(8 * PG, unmapped);
 	EXPECT_EQ(avail, dma_avail(self->container));
 	/* invalidating again: EINVAL, and nothing changes */
-	EXPECT_EQ(-EINVAL, unmap_flags(self->container, A_IOVA, 8 * PG,
-				       VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(self->container, A_IOVA, 8 * PG,
+						VFIO_DMA_UNMAP_FLAG_VADDR,
+						&unmapped));
 	/* A range with A (invalid) then C (valid): C stays valid */
-	EXPECT_EQ(-EINVAL, unmap_flags(self->container, A_IOVA,
-				       ABC_END - A_IOVA,
-				       VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(self->container, A_IOVA,
+						ABC_END - A_IOVA,
+						VFIO_DMA_UNMAP_FLAG_VADDR,
+						&unmapped));
 	EXPECT_EQ(-EINVAL, vfio_dma_map(self->container, self->buf2, C_IOVA,
 					4 * PG, VFIO_DMA_MAP_FLAG_VADDR));
 
@@ -989,8 +932,9 @@ TEST_F(type1, vaddr_update)
 	EXPECT_EQ(avail, dma_avail(self->container));
 
 	/* an invalid mapping is unmapped like any other */
-	EXPECT_EQ(0, unmap_flags(self->container, C_IOVA, 4 * PG,
-				 VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(self->container, C_IOVA, 4 * PG,
+					  VFIO_DMA_UNMAP_FLAG_VADDR,
+					  &unmapped));
 	EXPECT_EQ(0, vfio_dma_unmap(self->container, A_IOVA, ABC_END - A_IOVA,
 				    &unmapped));
 	EXPECT_EQ(12 * PG, unmapped);
@@ -1007,22 +951,24 @@ TEST_F(type1, vaddr_unmap_all)
 	map_abc(_metadata, self->container, self->buf);
 	avail = dma_avail(self->container);
 
-	EXPECT_EQ(0, unmap_flags(self->container, 0, 0,
-				 VFIO_DMA_UNMAP_FLAG_ALL |
-				 VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(self->container, 0, 0,
+					  VFIO_DMA_UNMAP_FLAG_ALL |
+					  VFIO_DMA_UNMAP_FLAG_VADDR,
+					  &unmapped));
 	EXPECT_EQ(12 * PG, unmapped);
 	EXPECT_EQ(avail, dma_avail(self->container));
 	/* every one is invalid now */
-	EXPECT_EQ(-EINVAL, unmap_flags(self->container, C_IOVA, 4 * PG,
-				       VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	EXPECT_EQ(-EINVAL, vfio_dma_unmap_flags(self->container, C_IOVA, 4 * PG,
+						VFIO_DMA_UNMAP_FLAG_VADDR,
+						&unmapped));
 	EXPECT_EQ(0, vfio_dma_map(self->container, self->buf2, A_IOVA, 4 * PG,
 				  VFIO_DMA_MAP_FLAG_VADDR));
 	EXPECT_EQ(0, vfio_dma_map(self->container, self->buf2 + 4 * PG,
 				  B_IOVA, 4 * PG, VFIO_DMA_MAP_FLAG_VADDR));
 	EXPECT_EQ(0, vfio_dma_map(self->container, self->buf2 + 8 * PG,
 				  C_IOVA, 4 * PG, VFIO_DMA_MAP_FLAG_VADDR));
-	EXPECT_EQ(0, unmap_flags(self->container, 0, 0,
-				 VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
+	EXPECT_EQ(0, vfio_dma_unmap_flags(self->container, 0, 0,
+					  VFIO_DMA_UNMAP_FLAG_ALL, &unmapped));
 	EXPECT_EQ(12 * PG, unmapped);
 }
 
@@ -1048,8 +994,9 @@ TEST_F(type1, vaddr_update_keeps_pinned_pages)
 	ASSERT_NE(NULL, before);
 
 	/* the vaddr goes away and comes back as other memory */
-	ASSERT_EQ(0, unmap_flags(self->container, BASE_IOVA, 4 * PG,
-				 VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped));
+	ASSERT_EQ(0, vfio_dma_unmap_flags(self->container, BASE_IOVA, 4 * PG,
+					  VFIO_DMA_UNMAP_FLAG_VADDR,
+					  &unmapped));
 	ASSERT_EQ(0, vfio_dma_map(self->container, self->buf2, BASE_IOVA,
 				  4 * PG, VFIO_DMA_MAP_FLAG_VADDR));
 	after = get_info(self->container);

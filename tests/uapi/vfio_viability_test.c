@@ -37,13 +37,6 @@ static const char * const ich9_bdf[ICH9_FUNCS] = {
 #define BUF_SIZE	(64ULL << 10)
 #define BUF_IOVA	(32ULL << 20)
 
-static bool reference_mode(void)
-{
-	const char *mode = getenv("VFIO_TEST_MODE");
-
-	return mode && !strcmp(mode, "reference");
-}
-
 static uint32_t group_flags(struct __test_metadata *_metadata, int group)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
@@ -219,7 +212,7 @@ TEST_F(ich9, unbound_functions_viable)
  */
 TEST_F(ich9, host_driver_not_viable)
 {
-	bool ours = !reference_mode();
+	bool ours = !vfio_test_reference();
 	char id[32], pid[32];
 	int kmsg, ret;
 
@@ -359,13 +352,12 @@ TEST(two_groups_one_container)
 	/* ours only: the in-tree core has no debugfs tree */
 	snprintf(ids, sizeof(ids), "groups %d %d", edu.group_id,
 		 nic.group_id);
-	if (!reference_mode())
+	if (!vfio_test_reference())
 		EXPECT_TRUE(file_has_line("/sys/kernel/debug/vfio/containers",
 					  "backend", ids, ""))
 			TH_LOG("debugfs vfio/containers has no '%s'", ids);
 
-	buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = anon_alloc(BUF_SIZE);
 	ASSERT_NE(MAP_FAILED, buf);
 	ret = vfio_dma_map(container, buf, BUF_IOVA, BUF_SIZE,
 			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
