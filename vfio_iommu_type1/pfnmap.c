@@ -21,21 +21,6 @@
 #include "vfio_backend_api.h"
 #include "vfio_compat.h"
 
-/* Record up to @n frames from @pfn on; returns how many, or an errno. */
-static long type1_add_mmio_run(struct type1_dma *dma, unsigned long pfn,
-			       unsigned long n)
-{
-	unsigned long i;
-	int ret;
-
-	for (i = 0; i < n; i++) {
-		ret = type1_add_pfn(dma, pfn + i, true);
-		if (ret)
-			return ret;
-	}
-	return n;
-}
-
 /* Frames one page-table walk resolves before mmap_lock is let go again. */
 #define TYPE1_PFNMAP_WALK_MAX	512UL
 
@@ -102,11 +87,15 @@ long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
 	n = min(n, (vma->vm_end - addr) >> PAGE_SHIFT);
 
 	ret = vfio_device_vma_pfns(vma, addr, &pfn, &run);
-	if (!ret)
-		ret = type1_add_mmio_run(dma, pfn, min(n, run));
-	else if (ret == -ENODEV)
+	if (!ret) {
+		run = min(n, run);
+		ret = type1_add_run(dma, pfn, run, true);
+		if (!ret)
+			ret = run;
+	} else if (ret == -ENODEV) {
 		ret = type1_walk_pfnmap(dma, vma, addr,
 					min(n, TYPE1_PFNMAP_WALK_MAX));
+	}
 
 out_unlock:
 	mmap_read_unlock(mm);

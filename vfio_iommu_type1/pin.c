@@ -57,69 +57,94 @@ int type1_account(struct mm_struct *mm, unsigned long npages, bool inc)
 }
 
 /**
- * type1_add_pfn() - append one frame to a mapping's runs
+ * type1_add_run() - append physically contiguous frames to a mapping's runs
  * @dma: the mapping being pinned
  * @pfn: the frame at the next IOVA
- * @mmio: @pfn is device memory (not pinned, not charged)
+ * @n: how many frames from @pfn on, at consecutive IOVAs
+ * @mmio: the frames are device memory (not pinned, not charged)
  *
  * Extends the last run when @pfn follows it physically and is of the same
  * kind, else starts a new run (and a new chunk when the last one is full:
- * sized for the pages of @dma still to come, at most a page).
+ * sized for the pages of @dma still to come, at most a page).  A run holds
+ * at most UINT_MAX frames.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, or -ENOMEM with the frames recorded so far (dma->pinned tells
+ * how many) kept.
  */
-int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio)
+int type1_add_run(struct type1_dma *dma, unsigned long pfn, unsigned long n,
+		  bool mmio)
 {
-	struct type1_run_chunk *chunk = dma->last_chunk;
+	struct type1_run_chunk *chunk;
 	struct type1_run *run;
+	unsigned long take;
 
-	if (chunk && chunk->nr) {
-		run = &chunk->runs[chunk->nr - 1];
-		if (run->pfn + run->npages == pfn && run->mmio == mmio &&
-		    run->npages < UINT_MAX) {
-			run->npages++;
-			goto out_count;
+	while (n) {
+		chunk = dma->last_chunk;
+		if (chunk && chunk->nr) {
+			run = &chunk->runs[chunk->nr - 1];
+			if (run->pfn + run->npages == pfn &&
+			    run->mmio == mmio && run->npages < UINT_MAX) {
+				take = min_t(unsigned long, n,
+					     UINT_MAX - run->npages);
+				run->npages += take;
+				goto count;
+			}
 		}
-	}
-	if (!chunk || chunk->nr == chunk->cap) {
-		unsigned long left = (dma->size >> PAGE_SHIFT) - dma->pinned;
-		unsigned long cap = clamp(left, 1UL, TYPE1_RUNS_PER_CHUNK);
+		if (!chunk || chunk->nr == chunk->cap) {
+			unsigned long left = (dma->size >> PAGE_SHIFT) -
+					     dma->pinned;
+			unsigned long cap = clamp(left, 1UL,
+						  TYPE1_RUNS_PER_CHUNK);
 
-		chunk = kmalloc(struct_size(chunk, runs, cap),
-				GFP_KERNEL_ACCOUNT);
-		if (!chunk)
-			return -ENOMEM;
-		chunk->next = NULL;
-		chunk->nr = 0;
-		chunk->cap = cap;
-		if (dma->last_chunk)
-			dma->last_chunk->next = chunk;
-		else
-			dma->first = chunk;
-		dma->last_chunk = chunk;
+			chunk = kmalloc(struct_size(chunk, runs, cap),
+					GFP_KERNEL_ACCOUNT);
+			if (!chunk)
+				return -ENOMEM;
+			chunk->next = NULL;
+			chunk->nr = 0;
+			chunk->cap = cap;
+			if (dma->last_chunk)
+				dma->last_chunk->next = chunk;
+			else
+				dma->first = chunk;
+			dma->last_chunk = chunk;
+		}
+		take = min_t(unsigned long, n, UINT_MAX);
+		run = &chunk->runs[chunk->nr++];
+		run->pfn = pfn;
+		run->npages = take;
+		run->mmio = mmio;
+count:
+		dma->pinned += take;
+		if (mmio)
+			dma->mmio += take;
+		pfn += take;
+		n -= take;
 	}
-	run = &chunk->runs[chunk->nr++];
-	run->pfn = pfn;
-	run->npages = 1;
-	run->mmio = mmio;
-out_count:
-	dma->pinned++;
-	if (mmio)
-		dma->mmio++;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(type1_add_pfn);
+EXPORT_SYMBOL_IF_KUNIT(type1_add_run);
 
-/* Record @n pinned pages; on failure the ones not recorded are unpinned. */
+/*
+ * Record @n pinned pages, a physically contiguous stretch at a time; on
+ * failure the ones not recorded are unpinned.
+ */
 static int type1_add_pages(struct type1_dma *dma, struct page **pages,
 			   long n)
 {
-	long i;
+	unsigned long pfn, before;
+	long i, j;
 	int ret;
 
-	for (i = 0; i < n; i++) {
-		ret = type1_add_pfn(dma, page_to_pfn(pages[i]), false);
+	for (i = 0; i < n; i = j) {
+		pfn = page_to_pfn(pages[i]);
+		for (j = i + 1; j < n; j++)
+			if (page_to_pfn(pages[j]) != pfn + (j - i))
+				break;
+		before = dma->pinned;
+		ret = type1_add_run(dma, pfn, j - i, false);
 		if (ret) {
+			i += dma->pinned - before;
 			unpin_user_pages(pages + i, n - i);
 			return ret;
 		}

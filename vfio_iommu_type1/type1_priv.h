@@ -191,7 +191,15 @@ static inline u64 type1_dma_last(const struct type1_dma *dma)
 int type1_pin_dma(struct type1_dma *dma);
 void type1_unpin_dma(struct type1_dma *dma);
 int type1_account(struct mm_struct *mm, unsigned long npages, bool inc);
-int type1_add_pfn(struct type1_dma *dma, unsigned long pfn, bool mmio);
+int type1_add_run(struct type1_dma *dma, unsigned long pfn, unsigned long n,
+		  bool mmio);
+
+/* Append one frame: type1_add_run() of one. */
+static inline int type1_add_pfn(struct type1_dma *dma, unsigned long pfn,
+				bool mmio)
+{
+	return type1_add_run(dma, pfn, 1, mmio);
+}
 
 /* pfnmap.c */
 long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,

@@ -642,11 +642,54 @@ static void t1k_runs_npages_cap(struct kunit *test)
 	t1k_runs_free(dma);
 }
 
+/* Whole stretches at once: merged with the last run when they follow it. */
+static void t1k_runs_stretches(struct kunit *test)
+{
+	static const struct type1_run want[] = {
+		{ .pfn = 100, .npages = 150 },
+		{ .pfn = 300, .npages = 10 },
+		{ .pfn = 310, .npages = 4, .mmio = true },
+	};
+	struct type1_dma *dma = t1k_dma(test, 0, 256 * PAGE_SIZE);
+
+	KUNIT_EXPECT_EQ(test, type1_add_run(dma, 100, 100, false), 0);
+	KUNIT_EXPECT_EQ(test, type1_add_run(dma, 200, 50, false), 0);
+	KUNIT_EXPECT_EQ(test, type1_add_run(dma, 300, 10, false), 0);
+	/* physically next, but device memory: a run of its own */
+	KUNIT_EXPECT_EQ(test, type1_add_run(dma, 310, 4, true), 0);
+	t1k_runs_expect(test, dma, want, ARRAY_SIZE(want));
+	KUNIT_EXPECT_EQ(test, dma->pinned, 164UL);
+	KUNIT_EXPECT_EQ(test, dma->mmio, 4UL);
+	t1k_runs_free(dma);
+}
+
+/* A stretch that would overflow the last run's count continues in a new one. */
+static void t1k_runs_stretch_split(struct kunit *test)
+{
+	struct type1_dma *dma = t1k_dma(test, 0, 64 * PAGE_SIZE);
+	unsigned long base = 1000;
+	struct type1_run *run;
+
+	KUNIT_ASSERT_EQ(test, type1_add_run(dma, base, 1, false), 0);
+	run = &dma->first->runs[0];
+	run->npages = UINT_MAX - 2;
+	KUNIT_EXPECT_EQ(test, type1_add_run(dma, base + UINT_MAX - 2, 5, false),
+			0);
+	KUNIT_EXPECT_EQ(test, run->npages, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, dma->first->nr, 2UL);
+	KUNIT_EXPECT_EQ(test, dma->first->runs[1].pfn, base + UINT_MAX);
+	KUNIT_EXPECT_EQ(test, dma->first->runs[1].npages, 3U);
+	KUNIT_EXPECT_EQ(test, dma->pinned, 6UL);
+	t1k_runs_free(dma);
+}
+
 static struct kunit_case t1k_runs_cases[] = {
 	KUNIT_CASE(t1k_runs_coalesce),
 	KUNIT_CASE(t1k_runs_mmio),
 	KUNIT_CASE(t1k_runs_chunks),
 	KUNIT_CASE(t1k_runs_npages_cap),
+	KUNIT_CASE(t1k_runs_stretches),
+	KUNIT_CASE(t1k_runs_stretch_split),
 	{}
 };
 
