@@ -267,6 +267,7 @@ else
 	bind_id 1234:11e8 edu
 	bind_id 8086:100e e1000
 	bind_id 8086:10d3 e1000e
+	bind_id 1b36:0010 nvme
 	for prog in /tests/*_test; do
 		[ -x "$prog" ] || continue
 		run_program "$prog" "$TESTBED_TEST_TIMEOUT"
