@@ -8,7 +8,8 @@
  * [0, cfg_size) (else -EFAULT, as 6.1) and is split into naturally
  * aligned 4/2/1-byte pieces.  Side effects of a write (BAR sizing,
  * memory/IO enable tracking, DisINTx emulation, the MSI enable and
- * queue-size rules) are applied per piece.  All of it runs under igate.
+ * queue-size rules, and vpci_perm_write_hook(): FLR, MRRS, VPD) are
+ * applied per piece.  All of it runs under igate.
  *
  * Invariant: the BAR and ROM registers in vconfig always hold a value
  * the real BAR could hold (address bits aligned to the BAR size, type
@@ -142,6 +143,19 @@ int vpci_config_init(struct vfio_pci_dev *vp)
 	}
 	vpci_bars_init(vp);
 
+	/* A VF reads 0xffff IDs; its pin is 0 by the SR-IOV spec */
+	if (pdev->is_virtfn) {
+		*(__le16 *)&vp->vconfig[PCI_VENDOR_ID] =
+			cpu_to_le16(pdev->vendor);
+		*(__le16 *)&vp->vconfig[PCI_DEVICE_ID] =
+			cpu_to_le16(pdev->device);
+		vp->vconfig[PCI_INTERRUPT_PIN] = 0;
+	}
+	/* No memory enable bit in the hardware: the user gets one */
+	if (pdev->no_command_memory)
+		*(__le16 *)&vp->vconfig[PCI_COMMAND] |=
+			cpu_to_le16(PCI_COMMAND_MEMORY);
+
 	/* No usable INTx line: hide the pin */
 	if (!pdev->irq || pdev->irq == IRQ_NOTCONNECTED)
 		vp->vconfig[PCI_INTERRUPT_PIN] = 0;
@@ -240,6 +254,9 @@ static int vpci_cfg_read_piece(struct vfio_pci_dev *vp, int pos, int size,
 			return ret;
 		val = (val & virt) | (phys & ~virt);
 	}
+	/* Without a memory enable bit in the hardware, the user's one shows */
+	if (vp->pdev->no_command_memory && pos == PCI_COMMAND)
+		val |= vp->vconfig[PCI_COMMAND] & PCI_COMMAND_MEMORY;
 
 	out = cpu_to_le32(val);
 	return copy_to_user(buf, &out, size) ? -EFAULT : 0;
@@ -337,6 +354,7 @@ static int vpci_cfg_write_piece(struct vfio_pci_dev *vp, int pos, int size,
 	if (vp->pdev->msi_cap &&
 	    vpci_overlaps(pos, size, vp->pdev->msi_cap + PCI_MSI_FLAGS, 1))
 		vpci_msi_flags_fixup(vp);
+	vpci_perm_write_hook(vp, pos, size);
 	return 0;
 }
 

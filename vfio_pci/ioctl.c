@@ -191,8 +191,10 @@ long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		return vpci_reset(vp);
 	case VFIO_DEVICE_IOEVENTFD:
 		return vpci_ioeventfd_ioctl(vp, uarg);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return vpci_hot_reset_ioctl(vp, cmd, uarg);
 	default:
-		/* Hot reset is not provided yet. */
 		return -ENOTTY;
 	}
 }

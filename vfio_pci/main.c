@@ -113,6 +113,7 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_LIST_HEAD(&vp->vma_list);
 	mutex_init(&vp->ioeventfd_lock);
 	INIT_LIST_HEAD(&vp->ioeventfds);
+	INIT_LIST_HEAD(&vp->hot_reset_node);
 	spin_lock_init(&vp->irqlock);
 	vfio_init_device(&vp->vdev, &pdev->dev, &vpci_ops);
 	dev_set_drvdata(&pdev->dev, vp);
@@ -120,6 +121,7 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = vfio_register_group_dev(&vp->vdev);
 	if (ret)
 		goto err_uninit;
+	vpci_hot_reset_add(vp);
 	return 0;
 
 err_uninit:
@@ -131,6 +133,7 @@ static void vpci_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_dev *vp = dev_get_drvdata(&pdev->dev);
 
+	vpci_hot_reset_del(vp);
 	vfio_unregister_group_dev(&vp->vdev);
 	vpci_free(vp);
 }

@@ -190,6 +190,56 @@ void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp)
 }
 
 /**
+ * vpci_try_zap_and_lock_vma() - vpci_zap_and_lock_memory() without waiting
+ * @vp: a device; for a reset of several devices at once
+ *
+ * Zaps every BAR mapping of @vp taking each lock with a trylock, so that
+ * it can be called with other devices' vma_lock held (a hot reset).
+ * Returns with vma_lock held: no fault can map a page again until the
+ * caller has taken memory_lock and released vma_lock.
+ *
+ * Return: 0, or -EBUSY with nothing held when a lock is contended.
+ */
+int vpci_try_zap_and_lock_vma(struct vfio_pci_dev *vp)
+{
+	struct vpci_mmap_vma *mv;
+	struct mm_struct *mm;
+
+	for (;;) {
+		if (!mutex_trylock(&vp->vma_lock))
+			return -EBUSY;
+		mm = vpci_zap_next_mm(vp);
+		if (!mm)
+			return 0;
+		mutex_unlock(&vp->vma_lock);
+
+		if (!mmap_read_trylock(mm))
+			goto err_mmput;
+		if (!mutex_trylock(&vp->vma_lock))
+			goto err_mmap_unlock;
+		list_for_each_entry(mv, &vp->vma_list, node) {
+			struct vm_area_struct *vma = mv->vma;
+
+			if (vma->vm_mm != mm || !mv->populated)
+				continue;
+			if (find_vma(mm, vma->vm_start) == vma)
+				zap_vma_ptes(vma, vma->vm_start,
+					     vma->vm_end - vma->vm_start);
+			mv->populated = false;
+		}
+		mutex_unlock(&vp->vma_lock);
+		mmap_read_unlock(mm);
+		mmput(mm);
+	}
+
+err_mmap_unlock:
+	mmap_read_unlock(mm);
+err_mmput:
+	mmput(mm);
+	return -EBUSY;
+}
+
+/**
  * vpci_vma_pfns() - the BAR frames behind one of our vmas, by arithmetic
  * @vdev: the device whose file @vma maps
  * @vma: a vma, its mm's mmap_lock held

@@ -18,8 +18,9 @@
  *                         region offset encoding, BAR sizing through the
  *                         config region, MSI queue size rules, region
  *                         info with its capability chain, IRQ info,
- *                         SET_IRQS and IOEVENTFD validation
+ *                         SET_IRQS, IOEVENTFD and hot reset validation
  *   vfio_pci_denylist     the ids probe refuses without disable_denylist
+ *   vfio_pci_hot_reset    which devices a slot reset affects
  */
 #include <kunit/test.h>
 #include <linux/pci.h>
@@ -150,6 +151,21 @@ static void vpk_caps(struct vfio_pci_dev *vp)
 	vpk_w16(vp, VPK_EXP + PCI_EXP_DEVCTL, PCI_EXP_DEVCTL_BCR_FLR | 0x10);
 }
 
+/* The AER bits 6.1 lets the user write. */
+#define VPK_AER_UNC	0x03fff031U
+#define VPK_AER_COR	0x0000f1c1U
+
+/* A chain of one PCIe endpoint capability of @version at 0x40. */
+static void vpk_pcie(struct vfio_pci_dev *vp, u16 version)
+{
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, PCI_CAPABILITY_LIST, 0x40);
+	vpk_w8(vp, 0x40 + PCI_CAP_LIST_ID, PCI_CAP_ID_EXP);
+	vpk_w8(vp, 0x40 + PCI_CAP_LIST_NEXT, 0);
+	vpk_w16(vp, 0x40 + PCI_EXP_FLAGS,
+		version | (PCI_EXP_TYPE_ENDPOINT << 4));
+}
+
 /* ---- vfio_pci_config_perm --------------------------------------------- */
 
 static void vpk_perm_header(struct kunit *test)
@@ -233,13 +249,24 @@ static void vpk_perm_caps(struct kunit *test)
 	vpk_expect_perm(test, vp, VPK_MSIX + PCI_MSIX_FLAGS,
 			PCI_CAP_MSIX_SIZEOF - 2, 0, 0);
 
-	/* PCIe: the FLR bit is dropped, the rest of DEVCTL passed through */
-	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVCAP, 4, 0, ~0U);
+	/*
+	 * PCIe (v2 length 0x32): FLR, MPS and MRRS virtual, all of DEVCTL
+	 * but phantom functions and all of DEVCTL2 but ARI writable, the
+	 * rest read-only; the raw gap starts after it
+	 */
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVCAP, 4, 0, 0);
 	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVCTL, 2,
-			PCI_EXP_DEVCTL_BCR_FLR,
-			0xffff & ~PCI_EXP_DEVCTL_BCR_FLR);
+			PCI_EXP_DEVCTL_BCR_FLR | PCI_EXP_DEVCTL_PAYLOAD |
+			PCI_EXP_DEVCTL_READRQ,
+			0xffff & ~PCI_EXP_DEVCTL_PHANTOM);
 	KUNIT_EXPECT_EQ(test, vpk_r16(vp, VPK_EXP + PCI_EXP_DEVCTL), 0x10);
-	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVSTA, 2, 0, 0xffff);
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVSTA, 2, 0, 0);
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_LNKCTL, 2, 0, 0);
+	vpk_expect_perm(test, vp, VPK_EXP + PCI_EXP_DEVCTL2, 2, 0,
+			0xffff & ~PCI_EXP_DEVCTL2_ARI);
+	vpk_expect_perm(test, vp, VPK_EXP + 0x30, 2, 0, 0);
+	vpk_expect_perm(test, vp, VPK_EXP + 0x32, 2, 0, 0xffff);
+	KUNIT_EXPECT_EQ(test, vp->perm.exp_pos, VPK_EXP);
 }
 
 static void vpk_perm_msi32(struct kunit *test)
@@ -267,11 +294,20 @@ static void vpk_perm_malformed(struct kunit *test)
 	/* a chain pointing at itself must terminate */
 	vpk_w8(vp, PCI_CAPABILITY_LIST, 0x40);
 	vpk_w8(vp, 0x40 + PCI_CAP_LIST_ID, PCI_CAP_ID_VNDR);
+	vpk_w8(vp, 0x40 + PCI_CAP_FLAGS, 4);
 	vpk_w8(vp, 0x40 + PCI_CAP_LIST_NEXT, 0x40);
 	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
 	vpk_expect_perm(test, vp, 0x40, 2, 0xffff, 0);
 	vpk_expect_perm(test, vp, 0x42, 2, 0, 0xffff);
 	vpci_perm_free(vp);
+	/* a vendor capability of length 0 is hidden, the loop still ends */
+	vpk_w8(vp, 0x40 + PCI_CAP_FLAGS, 0);
+	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
+	vpk_expect_perm(test, vp, 0x40, 4, 0, ~0U);
+	KUNIT_EXPECT_FALSE(test, vpk_r16(vp, PCI_STATUS) & PCI_STATUS_CAP_LIST);
+	vpci_perm_free(vp);
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, 0x40 + PCI_CAP_FLAGS, 4);
 
 	/* an MSI capability running past the standard space is left raw */
 	vpk_w8(vp, 0x40 + PCI_CAP_LIST_NEXT, 0xf0);
@@ -282,7 +318,8 @@ static void vpk_perm_malformed(struct kunit *test)
 	vpk_w8(vp, 0xf0 + PCI_CAP_LIST_NEXT, 0x3c);
 	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
 	vpk_expect_perm(test, vp, 0xf0, 2, 0xffff, 0);
-	vpk_expect_perm(test, vp, 0xf0 + PCI_MSI_FLAGS, 2, 0, 0xffff);
+	vpk_expect_perm(test, vp, 0xf0 + PCI_MSI_FLAGS, 2, 0, 0);
+	KUNIT_EXPECT_EQ(test, vp->vconfig[0xf0 + PCI_CAP_LIST_NEXT], 0);
 	KUNIT_EXPECT_TRUE(test, vpk_r16(vp, 0xf0 + PCI_MSI_FLAGS) &
 			  PCI_MSI_FLAGS_ENABLE);
 	/* the header's interrupt line keeps its own rules */
@@ -299,15 +336,292 @@ static void vpk_perm_ext_caps(struct kunit *test)
 {
 	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_EXP_SIZE);
 
-	/* AER at 0x100 -> 0x140 -> back to 0x100: headers only, bounded */
+	/* AER at 0x100 -> DSN at 0x140 -> back to 0x100: bounded */
 	vpk_w32(vp, 0x100, PCI_EXT_CAP_ID_ERR | (1 << 16) | (0x140 << 20));
 	vpk_w32(vp, 0x140, PCI_EXT_CAP_ID_DSN | (1 << 16) | (0x100 << 20));
+	/* without a PCIe capability the extended space is left raw */
+	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
+	vpk_expect_perm(test, vp, 0x100, 4, 0, ~0U);
+	vpci_perm_free(vp);
+
+	vpk_pcie(vp, 2);
 	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
 	vpk_expect_perm(test, vp, 0x100, 4, ~0U, 0);
-	vpk_expect_perm(test, vp, 0x104, 4, 0, ~0U);
+	/* AER: the error bits 6.1 lets through, the log read-only */
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_UNCOR_STATUS, 4, 0,
+			VPK_AER_UNC);
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_UNCOR_MASK, 4, 0,
+			VPK_AER_UNC);
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_UNCOR_SEVER, 4, 0,
+			VPK_AER_UNC);
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_COR_STATUS, 4, 0,
+			VPK_AER_COR);
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_COR_MASK, 4, 0,
+			VPK_AER_COR);
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_CAP, 4, 0,
+			PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE);
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_HEADER_LOG, 16, 0, 0);
+	/* AER ends at the root command register in 6.1: raw after */
+	vpk_expect_perm(test, vp, 0x100 + PCI_ERR_ROOT_COMMAND, 4, 0, ~0U);
+	/* DSN: read-only */
 	vpk_expect_perm(test, vp, 0x140, 4, ~0U, 0);
-	vpk_expect_perm(test, vp, 0x144, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x144, 8, 0, 0);
+	vpk_expect_perm(test, vp, 0x14c, 4, 0, ~0U);
 	vpk_expect_perm(test, vp, PCI_CFG_SPACE_EXP_SIZE - 4, 4, 0, ~0U);
+}
+
+/*
+ * Capabilities of unknown length are skipped by the virtual chain:
+ * SLOTID at 0x40 (the first), PM at 0x48, DBG at 0x50, a vendor
+ * capability of 8 bytes at 0x60, EA at 0x70 (past 6.1's table, last).
+ */
+static void vpk_perm_hidden_caps(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_SIZE);
+
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, PCI_CAPABILITY_LIST, 0x40);
+	vpk_w16(vp, 0x40, PCI_CAP_ID_SLOTID | 0x48 << 8);
+	vpk_w16(vp, 0x48, PCI_CAP_ID_PM | 0x50 << 8);
+	vpk_w16(vp, 0x50, PCI_CAP_ID_DBG | 0x60 << 8);
+	vpk_w16(vp, 0x60, PCI_CAP_ID_VNDR | 0x70 << 8);
+	vpk_w8(vp, 0x60 + PCI_CAP_FLAGS, 8);
+	vpk_w16(vp, 0x70, 0x14 | 0 << 8);
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+
+	/* the virtual chain: PM -> vendor -> end */
+	KUNIT_EXPECT_EQ(test, vp->vconfig[PCI_CAPABILITY_LIST], 0x48);
+	KUNIT_EXPECT_EQ(test, vp->vconfig[0x48 + PCI_CAP_LIST_NEXT], 0x60);
+	KUNIT_EXPECT_EQ(test, vp->vconfig[0x60 + PCI_CAP_LIST_NEXT], 0);
+	KUNIT_EXPECT_TRUE(test, vpk_r16(vp, PCI_STATUS) & PCI_STATUS_CAP_LIST);
+	/* hidden capabilities keep their bytes raw */
+	vpk_expect_perm(test, vp, 0x40, 8, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x50, 16, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x70, 4, 0, ~0U);
+	/* PM: 8 bytes */
+	vpk_expect_perm(test, vp, 0x48, 2, 0xffff, 0);
+	/* vendor: header virtual, body raw, 8 bytes */
+	vpk_expect_perm(test, vp, 0x60, 2, 0xffff, 0);
+	vpk_expect_perm(test, vp, 0x62, 6, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x68, 8, 0, ~0U);
+	vpci_perm_free(vp);
+
+	/* nothing visible: the capability-list bit goes */
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, PCI_CAPABILITY_LIST, 0x50);
+	vpk_w16(vp, 0x50, PCI_CAP_ID_DBG | 0x70 << 8);
+	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
+	KUNIT_EXPECT_EQ(test, vp->vconfig[PCI_CAPABILITY_LIST], 0);
+	KUNIT_EXPECT_FALSE(test, vpk_r16(vp, PCI_STATUS) & PCI_STATUS_CAP_LIST);
+}
+
+#define VPK_ECAP(id, next)	((id) | (1 << 16) | ((next) << 20))
+
+/*
+ * The extended chain: PASID (hidden in 6.1) at 0x100, AER at 0x140,
+ * RCLD (hidden) at 0x180, DSN at 0x1c0, a vendor capability of 16 bytes
+ * at 0x200, an unknown ID at 0x300 (last).
+ */
+static void vpk_perm_hidden_ecaps(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_EXP_SIZE);
+
+	vpk_pcie(vp, 2);
+	vpk_w32(vp, 0x100, VPK_ECAP(PCI_EXT_CAP_ID_PASID, 0x140));
+	vpk_w32(vp, 0x140, VPK_ECAP(PCI_EXT_CAP_ID_ERR, 0x180));
+	vpk_w32(vp, 0x180, VPK_ECAP(PCI_EXT_CAP_ID_RCLD, 0x1c0));
+	vpk_w32(vp, 0x1c0, VPK_ECAP(PCI_EXT_CAP_ID_DSN, 0x200));
+	vpk_w32(vp, 0x200, VPK_ECAP(PCI_EXT_CAP_ID_VNDR, 0x300));
+	vpk_w32(vp, 0x204, 0x10 << 20 | 0x1234);
+	vpk_w32(vp, 0x300, VPK_ECAP(0x30, 0));
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+
+	/* the first one is an anchor: only its next pointer is left */
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, 0x100), 0x140U << 20);
+	vpk_expect_perm(test, vp, 0x100, 4, ~0U, 0);
+	vpk_expect_perm(test, vp, 0x104, 4, 0, ~0U);
+	/* AER skips RCLD, the vendor capability skips the unknown one */
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, 0x140),
+			(u32)VPK_ECAP(PCI_EXT_CAP_ID_ERR, 0x1c0));
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, 0x1c0),
+			(u32)VPK_ECAP(PCI_EXT_CAP_ID_DSN, 0x200));
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, 0x200),
+			(u32)VPK_ECAP(PCI_EXT_CAP_ID_VNDR, 0));
+	vpk_expect_perm(test, vp, 0x180, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x300, 4, 0, ~0U);
+	/* vendor: header virtual, 12 raw bytes, then the gap */
+	vpk_expect_perm(test, vp, 0x200, 4, ~0U, 0);
+	vpk_expect_perm(test, vp, 0x204, 12, 0, ~0U);
+	vpci_perm_free(vp);
+
+	/* only hidden ones: the dword at 0x100 reads 0 */
+	vpk_w32(vp, 0x100, VPK_ECAP(PCI_EXT_CAP_ID_PASID, 0x180));
+	vpk_w32(vp, 0x180, VPK_ECAP(PCI_EXT_CAP_ID_RCLD, 0));
+	KUNIT_ASSERT_EQ(test, vpci_perm_build(vp), 0);
+	KUNIT_EXPECT_EQ(test, vpk_r32(vp, 0x100), 0U);
+	vpk_expect_perm(test, vp, 0x100, 4, ~0U, 0);
+	vpk_expect_perm(test, vp, 0x180, 4, 0, ~0U);
+}
+
+/* Lengths computed from a capability's own registers, as 6.1. */
+static void vpk_cap_lens(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_EXP_SIZE);
+
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_PM, 0x40), 8);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_MSIX, 0x40), 12);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_AF, 0x40), 6);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_VPD, 0x40), 8);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_AGP, 0x40), 12);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, 0, 0x40), 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_SLOTID, 0x40), 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_SHPC, 0x40), 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, 0x14, 0x40), 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, 0xff, 0x40), 0);
+
+	/* MSI: 10, 14, 20 or 24 bytes */
+	vpk_w16(vp, 0x40 + PCI_MSI_FLAGS, 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_MSI, 0x40), 10);
+	vpk_w16(vp, 0x40 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_MSI, 0x40), 14);
+	vpk_w16(vp, 0x40 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_MASKBIT);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_MSI, 0x40), 20);
+	vpk_w16(vp, 0x40 + PCI_MSI_FLAGS, PCI_MSI_FLAGS_MASKBIT |
+		PCI_MSI_FLAGS_64BIT);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_MSI, 0x40), 24);
+
+	/* PCIe: by version, and root-complex endpoints have no link */
+	vpk_w16(vp, 0x40 + PCI_EXP_FLAGS, 1);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_EXP, 0x40), 0x14);
+	vpk_w16(vp, 0x40 + PCI_EXP_FLAGS, 2);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_EXP, 0x40), 0x32);
+	vpk_w16(vp, 0x40 + PCI_EXP_FLAGS, 1 | PCI_EXP_TYPE_RC_END << 4);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_EXP, 0x40), 0x0c);
+	vpk_w16(vp, 0x40 + PCI_EXP_FLAGS, 2 | PCI_EXP_TYPE_RC_END << 4);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_EXP, 0x40), 0x2c);
+
+	/* PCI-X: 8 bytes for version 0, else 24 */
+	vpk_w16(vp, 0x40 + PCI_X_CMD, 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_PCIX, 0x40), 8);
+	vpk_w16(vp, 0x40 + PCI_X_CMD, 2 << 12);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_PCIX, 0x40), 24);
+
+	/* vendor: the byte after the next pointer */
+	vpk_w8(vp, 0x40 + PCI_CAP_FLAGS, 0x1c);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_VNDR, 0x40), 0x1c);
+
+	/* HyperTransport: 24 or 28 bytes by the capability type */
+	vpk_w8(vp, 0x43, 0x20);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_HT, 0x40), 24);
+	vpk_w8(vp, 0x43, 0);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_HT, 0x40), 28);
+
+	/* SATA: 16 bytes with the registers inline, else 8 */
+	vpk_w8(vp, 0x40 + PCI_SATA_REGS, 0xf);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_SATA, 0x40), 16);
+	vpk_w8(vp, 0x40 + PCI_SATA_REGS, 0x4);
+	KUNIT_EXPECT_EQ(test, vpci_cap_len(vp, PCI_CAP_ID_SATA, 0x40), 8);
+
+	/* extended, fixed */
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_ERR, 0x100),
+			0x2c);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_DSN, 0x100),
+			12);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_SRIOV, 0x100),
+			0x40);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_LTR, 0x100), 8);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_PASID, 0x100),
+			0);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_RCEC, 0x100),
+			0);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, 0x30, 0x100), 0);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, 0xffff, 0x100), 0);
+
+	/* vendor: bits 31:20 of its second dword */
+	vpk_w32(vp, 0x100 + PCI_VSEC_HDR, 0x38 << 20 | 0x1);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_VNDR, 0x100),
+			0x38);
+
+	/* VC: 2 VCs and 32-phase arbitration: 0x28 -> 0x30 + 16 */
+	vpk_w32(vp, 0x100 + PCI_VC_PORT_CAP1, 1);
+	vpk_w32(vp, 0x100 + PCI_VC_PORT_CAP2, 0x2);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_VC, 0x100),
+			0x40);
+	vpk_w32(vp, 0x100 + PCI_VC_PORT_CAP2, 0);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_MFVC, 0x100),
+			0x28);
+
+	/* ACS: 8, or 8 plus the egress control vector */
+	vpk_w16(vp, 0x100 + PCI_ACS_CAP, 0);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_ACS, 0x100), 8);
+	vpk_w16(vp, 0x100 + PCI_ACS_CAP, PCI_ACS_EC);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_ACS, 0x100),
+			8 + 32);
+	vpk_w16(vp, 0x100 + PCI_ACS_CAP, PCI_ACS_EC | 7 << 8);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_ACS, 0x100),
+			8 + 4);
+
+	/* resizable BAR: 4 + 8 per BAR */
+	vpk_w32(vp, 0x100 + PCI_REBAR_CTRL, 3 << 5);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_REBAR, 0x100),
+			28);
+	/* DPA: 16 + one byte per substate */
+	vpk_w32(vp, 0x100 + PCI_DPA_CAP, 3);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_DPA, 0x100),
+			20);
+	/* TPH: 12, plus the ST table when it lives in the capability */
+	vpk_w32(vp, 0x100 + PCI_TPH_CAP, 0x200 | 4 << 16);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_TPH, 0x100),
+			12 + 2 + 8);
+	vpk_w32(vp, 0x100 + PCI_TPH_CAP, 0x400 | 4 << 16);
+	KUNIT_EXPECT_EQ(test, vpci_ecap_len(vp, PCI_EXT_CAP_ID_TPH, 0x100),
+			12);
+}
+
+/* AF, VPD, PCI-X and power-budget tables; a v1 PCIe has no DEVCTL2. */
+static void vpk_perm_other_caps(struct kunit *test)
+{
+	struct vfio_pci_dev *vp = vpk_dev(test, PCI_CFG_SPACE_EXP_SIZE);
+
+	vpk_w16(vp, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	vpk_w8(vp, PCI_CAPABILITY_LIST, 0x40);
+	vpk_w16(vp, 0x40, PCI_CAP_ID_AF | 0x48 << 8);
+	vpk_w8(vp, 0x40 + PCI_AF_CTRL, PCI_AF_CTRL_FLR);
+	vpk_w16(vp, 0x48, PCI_CAP_ID_VPD | 0x50 << 8);
+	vpk_w16(vp, 0x50, PCI_CAP_ID_PCIX | 0x70 << 8);
+	vpk_w16(vp, 0x50 + PCI_X_CMD, 1 << 12);
+	vpk_w16(vp, 0x70, PCI_CAP_ID_EXP | 0 << 8);
+	vpk_w16(vp, 0x70 + PCI_EXP_FLAGS, 1);
+	vpk_w32(vp, 0x100, VPK_ECAP(PCI_EXT_CAP_ID_PWR, 0));
+	KUNIT_ASSERT_EQ(test, vpk_perm_build(test, vp), 0);
+
+	/* AF: FLR virtual and reads 0; capability and status read-only */
+	vpk_expect_perm(test, vp, 0x40 + PCI_AF_CAP, 1, 0, 0);
+	vpk_expect_perm(test, vp, 0x40 + PCI_AF_CTRL, 1, PCI_AF_CTRL_FLR,
+			PCI_AF_CTRL_FLR);
+	KUNIT_EXPECT_EQ(test, vp->vconfig[0x40 + PCI_AF_CTRL], 0);
+	vpk_expect_perm(test, vp, 0x40 + PCI_AF_STATUS, 1, 0, 0);
+	vpk_expect_perm(test, vp, 0x46, 2, 0, 0xffff);
+	KUNIT_EXPECT_EQ(test, vp->perm.af_pos, 0x40);
+	/* VPD: address and data virtual */
+	vpk_expect_perm(test, vp, 0x48 + PCI_VPD_ADDR, 2, 0xffff, 0xffff);
+	vpk_expect_perm(test, vp, 0x48 + PCI_VPD_DATA, 4, ~0U, ~0U);
+	KUNIT_EXPECT_EQ(test, vp->perm.vpd_pos, 0x48);
+	/* PCI-X v1: command and ECC writable, status read-only */
+	vpk_expect_perm(test, vp, 0x50 + PCI_X_CMD, 2, 0, 0xffff);
+	vpk_expect_perm(test, vp, 0x50 + PCI_X_STATUS, 4, 0, 0);
+	vpk_expect_perm(test, vp, 0x50 + PCI_X_ECC_CSR, 4, 0, ~0U);
+	vpk_expect_perm(test, vp, 0x50 + 0x0c, 12, 0, 0);
+	vpk_expect_perm(test, vp, 0x68, 8, 0, ~0U);
+	/* PCIe v1: 0x14 bytes, no DEVCTL2 */
+	vpk_expect_perm(test, vp, 0x70 + PCI_EXP_LNKCTL, 4, 0, 0);
+	vpk_expect_perm(test, vp, 0x70 + 0x14, 4, 0, ~0U);
+	/* power budget: the data register byte writable */
+	vpk_expect_perm(test, vp, 0x100, 4, ~0U, 0);
+	vpk_expect_perm(test, vp, 0x100 + PCI_PWR_DSR, 4, 0, 0);
+	vpk_expect_perm(test, vp, 0x100 + PCI_PWR_DATA, 1, 0, 0xff);
+	vpk_expect_perm(test, vp, 0x100 + PCI_PWR_DATA + 1, 7, 0, 0);
+	vpk_expect_perm(test, vp, 0x110, 4, 0, ~0U);
 }
 
 static struct kunit_case vpk_perm_cases[] = {
@@ -316,6 +630,10 @@ static struct kunit_case vpk_perm_cases[] = {
 	KUNIT_CASE(vpk_perm_msi32),
 	KUNIT_CASE(vpk_perm_malformed),
 	KUNIT_CASE(vpk_perm_ext_caps),
+	KUNIT_CASE(vpk_perm_hidden_caps),
+	KUNIT_CASE(vpk_perm_hidden_ecaps),
+	KUNIT_CASE(vpk_cap_lens),
+	KUNIT_CASE(vpk_perm_other_caps),
 	{}
 };
 
@@ -1000,6 +1318,59 @@ static void vpk_ioeventfd_validation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vp->num_ioeventfds, 0U);
 }
 
+static long vpk_hot_reset_info(struct vfio_pci_dev *vp, u32 argsz)
+{
+	struct vfio_pci_hot_reset_info req = { .argsz = argsz };
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+
+	if (copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+	return vpci_ioctl(&vp->vdev, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+			  (unsigned long)arg);
+}
+
+static long vpk_hot_reset(struct vfio_pci_dev *vp, u32 argsz, u32 flags,
+			  u32 count)
+{
+	struct vfio_pci_hot_reset req = {
+		.argsz = argsz, .flags = flags, .count = count,
+	};
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+
+	if (copy_to_user(arg, &req, sizeof(req)))
+		return -EFAULT;
+	return vpci_ioctl(&vp->vdev, VFIO_DEVICE_PCI_HOT_RESET,
+			  (unsigned long)arg);
+}
+
+/*
+ * The refusals of the hot reset ioctls that need no hardware: a short
+ * argsz, an unknown flag, and a device alone on a root bus (no bridge
+ * above it, no slot), which has no hot reset at all.
+ */
+static void vpk_hot_reset_args(struct kunit *test)
+{
+	const u32 info_minsz = offsetofend(struct vfio_pci_hot_reset_info,
+					   count);
+	const u32 reset_minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_dev *vp = vpk_open(test);
+
+	KUNIT_ASSERT_NOT_NULL(test, vp);
+	vp->pdev->bus = kunit_kzalloc(test, sizeof(*vp->pdev->bus),
+				      GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vp->pdev->bus);
+
+	KUNIT_EXPECT_EQ(test, vpk_hot_reset_info(vp, info_minsz - 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_hot_reset(vp, reset_minsz - 1, 0, 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_hot_reset(vp, reset_minsz + 4, 1, 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_hot_reset_info(vp, info_minsz), -ENODEV);
+	KUNIT_EXPECT_EQ(test, vpk_hot_reset(vp, reset_minsz + 4, 0, 1),
+			-ENODEV);
+}
+
 static struct kunit_case vpk_uapi_cases[] = {
 	KUNIT_CASE(vpk_region_offsets),
 	KUNIT_CASE(vpk_cfg_bounds),
@@ -1011,6 +1382,7 @@ static struct kunit_case vpk_uapi_cases[] = {
 	KUNIT_CASE(vpk_device_info),
 	KUNIT_CASE(vpk_set_irqs_validation),
 	KUNIT_CASE(vpk_ioeventfd_validation),
+	KUNIT_CASE(vpk_hot_reset_args),
 	{}
 };
 
@@ -1068,8 +1440,69 @@ static struct kunit_suite vpk_denylist_suite = {
 	.test_cases = vpk_denylist_cases,
 };
 
+/* ---- vfio_pci_hot_reset ------------------------------------------------ */
+
+/*
+ * Which devices a slot reset affects: those in the slot, and everything
+ * below a bridge that is in the slot.  A root bus 0 holds a bridge in
+ * slot 1; bus 1 behind it holds a device and a bridge to bus 2, which
+ * holds one more device; a second device on bus 0 is in no slot.
+ */
+static void vpk_hot_reset_below_slot(struct kunit *test)
+{
+	struct pci_bus *bus0, *bus1, *bus2;
+	struct pci_dev *br0, *br1, *dev1, *dev2, *other;
+	struct pci_slot *slot0, *slot1;
+
+	bus0 = kunit_kzalloc(test, sizeof(*bus0), GFP_KERNEL);
+	bus1 = kunit_kzalloc(test, sizeof(*bus1), GFP_KERNEL);
+	bus2 = kunit_kzalloc(test, sizeof(*bus2), GFP_KERNEL);
+	br0 = kunit_kzalloc(test, sizeof(*br0), GFP_KERNEL);
+	br1 = kunit_kzalloc(test, sizeof(*br1), GFP_KERNEL);
+	dev1 = kunit_kzalloc(test, sizeof(*dev1), GFP_KERNEL);
+	dev2 = kunit_kzalloc(test, sizeof(*dev2), GFP_KERNEL);
+	other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	slot0 = kunit_kzalloc(test, sizeof(*slot0), GFP_KERNEL);
+	slot1 = kunit_kzalloc(test, sizeof(*slot1), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, bus0 && bus1 && bus2 && br0 && br1 && dev1 &&
+			  dev2 && other && slot0 && slot1);
+
+	slot0->bus = bus0;
+	slot1->bus = bus1;
+	br0->bus = bus0;
+	br0->slot = slot0;
+	bus1->self = br0;
+	dev1->bus = bus1;
+	br1->bus = bus1;
+	br1->slot = slot1;
+	bus2->self = br1;
+	dev2->bus = bus2;
+	other->bus = bus0;
+
+	KUNIT_EXPECT_TRUE(test, vpci_below_slot(br0, slot0));
+	KUNIT_EXPECT_TRUE(test, vpci_below_slot(dev1, slot0));
+	KUNIT_EXPECT_TRUE(test, vpci_below_slot(dev2, slot0));
+	KUNIT_EXPECT_FALSE(test, vpci_below_slot(other, slot0));
+	/* slot1 holds br1 only: dev1 shares its bus but not its slot */
+	KUNIT_EXPECT_TRUE(test, vpci_below_slot(dev2, slot1));
+	KUNIT_EXPECT_TRUE(test, vpci_below_slot(br1, slot1));
+	KUNIT_EXPECT_FALSE(test, vpci_below_slot(dev1, slot1));
+	KUNIT_EXPECT_FALSE(test, vpci_below_slot(br0, slot1));
+	KUNIT_EXPECT_FALSE(test, vpci_below_slot(other, slot1));
+}
+
+static struct kunit_case vpk_hot_reset_cases[] = {
+	KUNIT_CASE(vpk_hot_reset_below_slot),
+	{}
+};
+
+static struct kunit_suite vpk_hot_reset_suite = {
+	.name = "vfio_pci_hot_reset",
+	.test_cases = vpk_hot_reset_cases,
+};
+
 kunit_test_suites(&vpk_perm_suite, &vpk_bars_suite, &vpk_uapi_suite,
-		  &vpk_denylist_suite);
+		  &vpk_denylist_suite, &vpk_hot_reset_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");

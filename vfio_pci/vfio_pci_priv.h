@@ -3,6 +3,9 @@
  * Private state of vfio-pci.ko, shared by its files and nobody else.
  *
  * Locks of one device, in the order they nest:
+ *   vpci_hot_reset_lock         hot_reset.c, global: the registered devices
+ *                               a hot reset may take; it then trylocks the
+ *                               vma_lock and memory_lock of several devices
  *   vfio_device::open_lock (held by the core around open/close_device)
  *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
  *                               and the virtual config space (vconfig)
@@ -68,10 +71,18 @@ struct vpci_irq_ctx {
  * @virt: bits of each byte read from and written to vconfig
  * @write: bits of each byte the user may change; a writable bit that is
  *         not virtual goes to the hardware, anything else is dropped
+ * @exp_pos: offset of the visible PCIe capability, 0 if none
+ * @af_pos: offset of the visible AF capability, 0 if none
+ * @vpd_pos: offset of the visible VPD capability, 0 if none
+ * @readrq: the DEVCTL MRRS field last given to the hardware
  */
 struct vpci_cfg_perm {
 	u8 *virt;
 	u8 *write;
+	int exp_pos;
+	int af_pos;
+	int vpd_pos;
+	u16 readrq;
 };
 
 /**
@@ -108,6 +119,8 @@ struct vpci_cfg_perm {
  * @ioeventfd_lock: see the lock order at the top of this file
  * @ioeventfds: struct vpci_ioeventfd of every registration (ioeventfd_lock)
  * @num_ioeventfds: entries on @ioeventfds (ioeventfd_lock)
+ * @hot_reset_node: link on the registered devices hot resets look up
+ *                  (hot_reset.c's lock)
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -147,6 +160,8 @@ struct vfio_pci_dev {
 	struct mutex ioeventfd_lock;	/* ioeventfds */
 	struct list_head ioeventfds;
 	unsigned int num_ioeventfds;
+
+	struct list_head hot_reset_node;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -187,6 +202,12 @@ ssize_t vpci_io_rw(struct vfio_pci_dev *vp, void __iomem *io,
 long vpci_ioeventfd_ioctl(struct vfio_pci_dev *vp, void __user *arg);
 void vpci_ioeventfds_release(struct vfio_pci_dev *vp);
 
+/* hot_reset.c */
+void vpci_hot_reset_add(struct vfio_pci_dev *vp);
+void vpci_hot_reset_del(struct vfio_pci_dev *vp);
+long vpci_hot_reset_ioctl(struct vfio_pci_dev *vp, unsigned int cmd,
+			  void __user *arg);
+
 /* denylist.c */
 bool vpci_denylisted(struct pci_dev *pdev);
 
@@ -200,6 +221,7 @@ int vpci_vma_pfns(struct vfio_device *vdev, struct vm_area_struct *vma,
 		  unsigned long addr, unsigned long *pfn,
 		  unsigned long *npages);
 void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp);
+int vpci_try_zap_and_lock_vma(struct vfio_pci_dev *vp);
 
 /* config.c */
 int vpci_config_init(struct vfio_pci_dev *vp);
@@ -210,11 +232,15 @@ ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
 /* config_perm.c */
 int vpci_perm_build(struct vfio_pci_dev *vp);
 void vpci_perm_free(struct vfio_pci_dev *vp);
+void vpci_perm_write_hook(struct vfio_pci_dev *vp, int pos, int size);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Internals exported to vfio_pci_kunit.ko only (VISIBLE_IF_KUNIT) */
 void vpci_bars_init(struct vfio_pci_dev *vp);
 bool vpci_id_in_denylist(u16 vendor, u16 device);
+int vpci_cap_len(struct vfio_pci_dev *vp, u8 id, int pos);
+int vpci_ecap_len(struct vfio_pci_dev *vp, u16 id, int pos);
+bool vpci_below_slot(struct pci_dev *pdev, struct pci_slot *slot);
 #endif
 
 /* intx.c */
