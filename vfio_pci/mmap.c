@@ -148,6 +148,26 @@ static struct mm_struct *vpci_zap_next_mm(struct vfio_pci_dev *vp)
 	return NULL;
 }
 
+/* Zap every populated vma of @mm; vma_lock and @mm's mmap_lock held. */
+static void vpci_zap_mm_vmas(struct vfio_pci_dev *vp, struct mm_struct *mm)
+{
+	struct vpci_mmap_vma *mv;
+
+	lockdep_assert_held(&vp->vma_lock);
+	mmap_assert_locked(mm);
+	list_for_each_entry(mv, &vp->vma_list, node) {
+		struct vm_area_struct *vma = mv->vma;
+
+		if (vma->vm_mm != mm || !mv->populated)
+			continue;
+		/* Skip a vma munmap has already detached */
+		if (find_vma(mm, vma->vm_start) == vma)
+			zap_vma_ptes(vma, vma->vm_start,
+				     vma->vm_end - vma->vm_start);
+		mv->populated = false;
+	}
+}
+
 /**
  * vpci_zap_and_lock_memory() - unmap every BAR mapping, take memory_lock
  * @vp: an open device
@@ -157,7 +177,6 @@ static struct mm_struct *vpci_zap_next_mm(struct vfio_pci_dev *vp)
  */
 void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp)
 {
-	struct vpci_mmap_vma *mv;
 	struct mm_struct *mm;
 
 	for (;;) {
@@ -169,17 +188,7 @@ void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp)
 
 		mmap_read_lock(mm);
 		mutex_lock(&vp->vma_lock);
-		list_for_each_entry(mv, &vp->vma_list, node) {
-			struct vm_area_struct *vma = mv->vma;
-
-			if (vma->vm_mm != mm || !mv->populated)
-				continue;
-			/* Skip a vma munmap has already detached */
-			if (find_vma(mm, vma->vm_start) == vma)
-				zap_vma_ptes(vma, vma->vm_start,
-					     vma->vm_end - vma->vm_start);
-			mv->populated = false;
-		}
+		vpci_zap_mm_vmas(vp, mm);
 		mutex_unlock(&vp->vma_lock);
 		mmap_read_unlock(mm);
 		mmput(mm);
@@ -202,7 +211,6 @@ void vpci_zap_and_lock_memory(struct vfio_pci_dev *vp)
  */
 int vpci_try_zap_and_lock_vma(struct vfio_pci_dev *vp)
 {
-	struct vpci_mmap_vma *mv;
 	struct mm_struct *mm;
 
 	for (;;) {
@@ -217,16 +225,7 @@ int vpci_try_zap_and_lock_vma(struct vfio_pci_dev *vp)
 			goto err_mmput;
 		if (!mutex_trylock(&vp->vma_lock))
 			goto err_mmap_unlock;
-		list_for_each_entry(mv, &vp->vma_list, node) {
-			struct vm_area_struct *vma = mv->vma;
-
-			if (vma->vm_mm != mm || !mv->populated)
-				continue;
-			if (find_vma(mm, vma->vm_start) == vma)
-				zap_vma_ptes(vma, vma->vm_start,
-					     vma->vm_end - vma->vm_start);
-			mv->populated = false;
-		}
+		vpci_zap_mm_vmas(vp, mm);
 		mutex_unlock(&vp->vma_lock);
 		mmap_read_unlock(mm);
 		mmput(mm);
