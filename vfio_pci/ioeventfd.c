@@ -27,18 +27,13 @@
  * in-tree 6.1 driver: registering the same tuple again fails with
  * -EEXIST until it is deleted.
  */
-#include <linux/eventfd.h>
-#include <linux/file.h>
 #include <linux/io.h>
 /* 8-byte writes as two 4-byte ones where no atomic one exists (as 6.1) */
 #include <linux/io-64-nonatomic-lo-hi.h>
-#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 /**
@@ -51,9 +46,7 @@
  * @bar: BAR index 0..5
  * @count: width of the write in bytes: 1, 2, 4 or 8
  * @test_mem: memory BAR: write only while memory decoding is enabled
- * @eventfd: the eventfd, referenced until the registration is freed
- * @wait: our entry on the eventfd's wait queue
- * @pt: poll table used once to add @wait
+ * @efd: waits on the eventfd, referenced until the registration is freed
  * @work: does the write when the wakeup could not take memory_lock
  */
 struct vpci_ioeventfd {
@@ -65,9 +58,7 @@ struct vpci_ioeventfd {
 	int bar;
 	int count;
 	bool test_mem;
-	struct eventfd_ctx *eventfd;
-	wait_queue_entry_t wait;
-	poll_table pt;
+	struct vpci_efd_waiter efd;
 	struct work_struct work;
 };
 
@@ -127,47 +118,24 @@ static void vpci_ioeventfd_work(struct work_struct *work)
 	up_read(&vp->memory_lock);
 }
 
-static int vpci_ioeventfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
-				 int sync, void *key)
+/* Atomic context: write now, or leave it to the work item. */
+static void vpci_ioeventfd_signal(struct vpci_efd_waiter *w)
 {
-	struct vpci_ioeventfd *ioe = container_of(wait, struct vpci_ioeventfd,
-						  wait);
-	__poll_t flags = key_to_poll(key);
+	struct vpci_ioeventfd *ioe = container_of(w, struct vpci_ioeventfd,
+						  efd);
 
-	if (flags & EPOLLIN) {
-		u64 cnt;
-
-		eventfd_ctx_do_read(ioe->eventfd, &cnt);
-		if (!vpci_ioeventfd_try_write(ioe))
-			schedule_work(&ioe->work);
-	}
-
-	/* The queue's lock is held: unlink ourselves directly. */
-	if (flags & EPOLLHUP)
-		list_del_init(&wait->entry);
-	return 0;
-}
-
-static void vpci_ioeventfd_queue(struct file *file, wait_queue_head_t *wqh,
-				 poll_table *pt)
-{
-	struct vpci_ioeventfd *ioe = container_of(pt, struct vpci_ioeventfd,
-						  pt);
-
-	add_wait_queue(wqh, &ioe->wait);
+	if (!vpci_ioeventfd_try_write(ioe))
+		schedule_work(&ioe->work);
 }
 
 /* Stop listening, wait for a write in flight, free.  ioeventfd_lock held. */
 static void vpci_ioeventfd_free(struct vfio_pci_dev *vp,
 				struct vpci_ioeventfd *ioe)
 {
-	u64 cnt;
-
 	lockdep_assert_held(&vp->ioeventfd_lock);
 
-	eventfd_ctx_remove_wait_queue(ioe->eventfd, &ioe->wait, &cnt);
+	vpci_efd_waiter_stop(&ioe->efd);
 	cancel_work_sync(&ioe->work);
-	eventfd_ctx_put(ioe->eventfd);
 	list_del(&ioe->node);
 	vp->num_ioeventfds--;
 	kfree(ioe);
@@ -178,9 +146,6 @@ static int vpci_ioeventfd_add(struct vfio_pci_dev *vp, int bar, loff_t pos,
 			      int count, u64 data, int fd)
 {
 	struct vpci_ioeventfd *ioe;
-	struct eventfd_ctx *eventfd;
-	__poll_t events;
-	struct fd f;
 	int ret;
 
 	lockdep_assert_held(&vp->ioeventfd_lock);
@@ -196,37 +161,15 @@ static int vpci_ioeventfd_add(struct vfio_pci_dev *vp, int bar, loff_t pos,
 	ioe->count = count;
 	ioe->test_mem = pci_resource_flags(vp->pdev, bar) & IORESOURCE_MEM;
 	INIT_WORK(&ioe->work, vpci_ioeventfd_work);
-	init_waitqueue_func_entry(&ioe->wait, vpci_ioeventfd_wakeup);
-	init_poll_funcptr(&ioe->pt, vpci_ioeventfd_queue);
 
-	f = fdget(fd);
-	if (!vfio_compat_fd_file(f)) {
-		ret = -EBADF;
-		goto err_free;
+	ret = vpci_efd_waiter_start(&ioe->efd, fd, vpci_ioeventfd_signal);
+	if (ret) {
+		kfree(ioe);
+		return ret;
 	}
-	eventfd = eventfd_ctx_fileget(vfio_compat_fd_file(f));
-	if (IS_ERR(eventfd)) {
-		ret = PTR_ERR(eventfd);
-		goto err_fdput;
-	}
-	ioe->eventfd = eventfd;
 	list_add(&ioe->node, &vp->ioeventfds);
 	vp->num_ioeventfds++;
-
-	/* Our file reference keeps EPOLLHUP away until we are set up. */
-	events = vfs_poll(vfio_compat_fd_file(f), &ioe->pt);
-	fdput(f);
-
-	/* A signal sent before we listened still counts. */
-	if ((events & EPOLLIN) && !vpci_ioeventfd_try_write(ioe))
-		schedule_work(&ioe->work);
 	return 0;
-
-err_fdput:
-	fdput(f);
-err_free:
-	kfree(ioe);
-	return ret;
 }
 
 static int vpci_ioeventfd_set(struct vfio_pci_dev *vp, u64 offset, u64 data,

@@ -13,32 +13,21 @@
  * user closes the eventfd (EPOLLHUP) we stop listening and mark it
  * hung up; the object is freed when replaced, disabled or at close.
  */
-#include <linux/eventfd.h>
-#include <linux/file.h>
-#include <linux/poll.h>
 #include <linux/slab.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "vfio_compat.h"
 #include "vfio_pci_priv.h"
 
 /**
  * struct vpci_unmask_fd - one eventfd that unmasks INTx
  * @vp: the device
- * @eventfd: the eventfd, referenced
- * @wait: our entry on the eventfd's wait queue
- * @pt: poll table used once to add @wait
+ * @efd: waits on the eventfd
  * @resend: signals the INTx trigger when the line was still asserted
- * @hung_up: the eventfd was closed; @wait is off the queue
  */
 struct vpci_unmask_fd {
 	struct vfio_pci_dev *vp;
-	struct eventfd_ctx *eventfd;
-	wait_queue_entry_t wait;
-	poll_table pt;
+	struct vpci_efd_waiter efd;
 	struct work_struct resend;
-	bool hung_up;
 };
 
 static void vpci_unmask_fd_resend(struct work_struct *work)
@@ -49,45 +38,20 @@ static void vpci_unmask_fd_resend(struct work_struct *work)
 	vpci_intx_signal(ufd->vp);
 }
 
-static int vpci_unmask_fd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
-				 int sync, void *key)
+/* Atomic context: unmask, and leave re-signalling to the work item. */
+static void vpci_unmask_fd_signal(struct vpci_efd_waiter *w)
 {
-	struct vpci_unmask_fd *ufd = container_of(wait, struct vpci_unmask_fd,
-						  wait);
-	__poll_t flags = key_to_poll(key);
+	struct vpci_unmask_fd *ufd = container_of(w, struct vpci_unmask_fd,
+						  efd);
 
-	if (flags & EPOLLIN) {
-		u64 cnt;
-
-		eventfd_ctx_do_read(ufd->eventfd, &cnt);
-		if (vpci_intx_unmask_hw(ufd->vp))
-			schedule_work(&ufd->resend);
-	}
-
-	if (flags & EPOLLHUP) {
-		/* The queue's lock is held: unlink ourselves directly */
-		list_del_init(&wait->entry);
-		WRITE_ONCE(ufd->hung_up, true);
-	}
-	return 0;
-}
-
-static void vpci_unmask_fd_queue(struct file *file, wait_queue_head_t *wqh,
-				 poll_table *pt)
-{
-	struct vpci_unmask_fd *ufd = container_of(pt, struct vpci_unmask_fd,
-						  pt);
-
-	add_wait_queue(wqh, &ufd->wait);
+	if (vpci_intx_unmask_hw(ufd->vp))
+		schedule_work(&ufd->resend);
 }
 
 static void vpci_unmask_fd_free(struct vpci_unmask_fd *ufd)
 {
-	u64 cnt;
-
-	eventfd_ctx_remove_wait_queue(ufd->eventfd, &ufd->wait, &cnt);
+	vpci_efd_waiter_stop(&ufd->efd);
 	cancel_work_sync(&ufd->resend);
-	eventfd_ctx_put(ufd->eventfd);
 	kfree(ufd);
 }
 
@@ -128,15 +92,12 @@ void vpci_unmask_fd_disable(struct vfio_pci_dev *vp)
 int vpci_unmask_fd_enable(struct vfio_pci_dev *vp, int fd)
 {
 	struct vpci_unmask_fd *ufd;
-	struct eventfd_ctx *eventfd;
-	__poll_t events;
-	struct fd f;
 	int ret;
 
 	lockdep_assert_held(&vp->igate);
 
 	if (vp->unmask_fd) {
-		if (!READ_ONCE(vp->unmask_fd->hung_up))
+		if (!READ_ONCE(vp->unmask_fd->efd.hung_up))
 			return -EBUSY;
 		vpci_unmask_fd_disable(vp);
 	}
@@ -146,33 +107,12 @@ int vpci_unmask_fd_enable(struct vfio_pci_dev *vp, int fd)
 		return -ENOMEM;
 	ufd->vp = vp;
 	INIT_WORK(&ufd->resend, vpci_unmask_fd_resend);
-	init_waitqueue_func_entry(&ufd->wait, vpci_unmask_fd_wakeup);
-	init_poll_funcptr(&ufd->pt, vpci_unmask_fd_queue);
 
-	f = fdget(fd);
-	if (!vfio_compat_fd_file(f)) {
-		ret = -EBADF;
-		goto err_free;
+	ret = vpci_efd_waiter_start(&ufd->efd, fd, vpci_unmask_fd_signal);
+	if (ret) {
+		kfree(ufd);
+		return ret;
 	}
-	eventfd = eventfd_ctx_fileget(vfio_compat_fd_file(f));
-	if (IS_ERR(eventfd)) {
-		ret = PTR_ERR(eventfd);
-		goto err_fdput;
-	}
-	ufd->eventfd = eventfd;
 	vp->unmask_fd = ufd;
-
-	events = vfs_poll(vfio_compat_fd_file(f), &ufd->pt);
-	fdput(f);
-
-	/* A signal sent before we listened still counts */
-	if ((events & EPOLLIN) && vpci_intx_unmask_hw(vp))
-		schedule_work(&ufd->resend);
 	return 0;
-
-err_fdput:
-	fdput(f);
-err_free:
-	kfree(ufd);
-	return ret;
 }

@@ -34,7 +34,9 @@
 #include <linux/eventfd.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/poll.h>
 #include <linux/rwsem.h>
+#include <linux/wait.h>
 #include <linux/spinlock.h>
 #include <uapi/linux/vfio.h>
 
@@ -53,6 +55,27 @@
 #define VPCI_IRQ_NONE		VFIO_PCI_NUM_IRQS
 
 struct vpci_unmask_fd;
+
+/**
+ * struct vpci_efd_waiter - a callback on every signal of an eventfd
+ *                          (eventfd_wait.c)
+ * @eventfd: the eventfd, referenced while started
+ * @wait: our entry on the eventfd's wait queue
+ * @pt: poll table used once to add @wait
+ * @signal: called for each signal, in atomic context; must not sleep
+ * @hung_up: the user closed the eventfd; @wait is off the queue
+ */
+struct vpci_efd_waiter {
+	struct eventfd_ctx *eventfd;
+	wait_queue_entry_t wait;
+	poll_table pt;
+	void (*signal)(struct vpci_efd_waiter *w);
+	bool hung_up;
+};
+
+int vpci_efd_waiter_start(struct vpci_efd_waiter *w, int fd,
+			  void (*signal)(struct vpci_efd_waiter *w));
+void vpci_efd_waiter_stop(struct vpci_efd_waiter *w);
 
 /**
  * struct vpci_irq_ctx - one interrupt vector handed to user space

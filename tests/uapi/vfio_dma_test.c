@@ -2,7 +2,8 @@
 /*
  * DMA through the IOMMU with QEMU's edu device: a RAM -> device -> RAM
  * round trip through a type1 mapping, an MSI delivered to an eventfd,
- * a DMA blocked once its IOVA is unmapped, and MAP_DMA's argument checks.
+ * a DMA blocked once its IOVA is unmapped, INTx re-armed through an unmask
+ * eventfd, and MAP_DMA's argument checks.
  */
 #include <errno.h>
 #include <poll.h>
@@ -279,6 +280,78 @@ TEST_F(dma, map_overlap)
 	EXPECT_EQ(0, vfio_dma_unmap(self->s.container, BUF_IOVA, BUF_SIZE,
 				    &unmapped));
 	EXPECT_EQ(BUF_SIZE, unmapped);
+}
+
+/* Sets INTx's @action to the eventfd @fd (DATA_EVENTFD). */
+static int intx_set_eventfd(int device, uint32_t action, int32_t fd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+
+	set->argsz = sizeof(buf);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | action;
+	set->index = VFIO_PCI_INTX_IRQ_INDEX;
+	set->start = 0;
+	set->count = 1;
+	memcpy(set->data, &fd, sizeof(fd));
+	return ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+}
+
+/* Waits up to @ms for a signal on @efd and consumes it; 1, or 0. */
+static int efd_wait(int efd, int ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t count;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return 0;
+	return read(efd, &count, sizeof(count)) == sizeof(count);
+}
+
+/*
+ * INTx is masked when it fires (automask); a signal on the unmask
+ * eventfd (ACTION_UNMASK, DATA_EVENTFD: KVM's irqfd resampler) unmasks
+ * it, and a line still asserted fires again.
+ */
+TEST_F(dma, intx_unmask_eventfd)
+{
+	struct vfio_irq_set off = {
+		.argsz = sizeof(off),
+		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = VFIO_PCI_INTX_IRQ_INDEX,
+	};
+	int trigger, unmask, ret;
+
+	RETURN_IF_SETUP_SKIPPED();
+	trigger = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	unmask = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, trigger);
+	ASSERT_LE(0, unmask);
+	ret = intx_set_eventfd(self->s.device, VFIO_IRQ_SET_ACTION_TRIGGER,
+			       trigger);
+	ASSERT_EQ(0, ret) TH_LOG("SET_IRQS(INTx trigger): %s", strerror(-ret));
+	ret = intx_set_eventfd(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
+			       unmask);
+	ASSERT_EQ(0, ret) TH_LOG("SET_IRQS(INTx unmask eventfd): %s",
+				 strerror(-ret));
+
+	edu_write32(self->bar0, EDU_REG_IRQ_ACK, 0xffffffffU);
+	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
+	EXPECT_EQ(1, efd_wait(trigger, MSI_TIMEOUT_MS))
+		TH_LOG("no INTx on the trigger eventfd");
+	/* still asserted, but masked: nothing more */
+	EXPECT_EQ(0, efd_wait(trigger, 300));
+
+	ASSERT_EQ((ssize_t)sizeof(uint64_t),
+		  write(unmask, &(uint64_t){ 1 }, sizeof(uint64_t)));
+	EXPECT_EQ(1, efd_wait(trigger, MSI_TIMEOUT_MS))
+		TH_LOG("the unmask eventfd did not unmask the asserted line");
+
+	edu_write32(self->bar0, EDU_REG_IRQ_ACK, IRQ_BITS);
+	EXPECT_EQ(0, ioctl(self->s.device, VFIO_DEVICE_SET_IRQS, &off))
+		TH_LOG("SET_IRQS(INTx, none): %s", strerror(errno));
+	close(unmask);
+	close(trigger);
 }
 
 TEST_HARNESS_MAIN
