@@ -141,6 +141,7 @@ int vpci_config_init(struct vfio_pci_dev *vp)
 		}
 		*(__le32 *)&vp->vconfig[pos] = cpu_to_le32(val);
 	}
+	vpci_bars_record(vp);
 	vpci_bars_init(vp);
 
 	/* A VF reads 0xffff IDs; its pin is 0 by the SR-IOV spec */
@@ -318,10 +319,14 @@ static int vpci_cfg_write_piece(struct vfio_pci_dev *vp, int pos, int size,
 	 * decoding off also unmaps the BARs from user space.
 	 */
 	if (cmd) {
-		if (val >> (8 * (PCI_COMMAND - pos)) & PCI_COMMAND_MEMORY)
+		u16 new_cmd = val >> (8 * (PCI_COMMAND - pos));
+
+		if (new_cmd & PCI_COMMAND_MEMORY)
 			down_write(&vp->memory_lock);
 		else
 			vpci_zap_and_lock_memory(vp);
+		if (new_cmd & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO))
+			vpci_bars_restore_if_lost(vp, new_cmd);
 	}
 	if (write & ~virt) {
 		u32 phys;

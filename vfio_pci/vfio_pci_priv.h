@@ -128,6 +128,7 @@ struct vpci_cfg_perm {
  * @vconfig: virtual config space, pdev->cfg_size bytes (igate)
  * @perm: per-byte rules applied to @vconfig and the hardware
  * @bar_flags: read-only low bits of each virtual BAR register
+ * @raw_bars: the hardware's six BAR registers and ROM BAR at open
  * @saved_state: config space saved at open, restored at close
  * @reset_works: a function reset succeeded at open
  * @has_vga: VGA-class device whose legacy ranges are offered
@@ -167,6 +168,7 @@ struct vfio_pci_dev {
 	u8 *vconfig;
 	struct vpci_cfg_perm perm;
 	u32 bar_flags[PCI_STD_NUM_BARS];
+	u32 raw_bars[PCI_STD_NUM_BARS + 1];
 	struct pci_saved_state *saved_state;
 	bool reset_works;
 	bool has_vga;
@@ -256,6 +258,10 @@ ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
 int vpci_perm_build(struct vfio_pci_dev *vp);
 void vpci_perm_free(struct vfio_pci_dev *vp);
 void vpci_perm_write_hook(struct vfio_pci_dev *vp, int pos, int size);
+
+/* bar_restore.c */
+void vpci_bars_record(struct vfio_pci_dev *vp);
+void vpci_bars_restore_if_lost(struct vfio_pci_dev *vp, u16 new_cmd);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Internals exported to vfio_pci_kunit.ko only (VISIBLE_IF_KUNIT) */

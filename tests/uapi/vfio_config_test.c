@@ -723,4 +723,60 @@ TEST_F(cfg, gaps_raw)
 	EXPECT_LT(0, checked);
 }
 
+/*
+ * A device that lost its BARs behind our back (a reset clears them and
+ * the command register) gets them back when the user turns memory
+ * decoding on again, as 6.1 does; so does one whose BAR register merely
+ * changed while decoding stayed on.
+ */
+TEST_F(cfg, bar_restore)
+{
+	const int pos = PCI_BASE_ADDRESS_0;
+	uint32_t bar0, hcmd = 0, vcmd = 0, v = 0;
+
+	RETURN_IF_SETUP_SKIPPED();
+	bar0 = le_get(self->d.h + pos, 4);
+	ASSERT_NE(0, bar0 & PCI_BASE_ADDRESS_MEM_MASK);
+	ASSERT_EQ(0, bar0 & PCI_BASE_ADDRESS_SPACE_IO)
+		TH_LOG("%s: BAR0 is not a memory BAR", variant->label);
+	ASSERT_EQ(0, vfio_pci_set_command(self->d.s.device,
+					  PCI_COMMAND_MEMORY));
+	ASSERT_EQ(0, v_read(&self->d, PCI_COMMAND, 2, &vcmd));
+	ASSERT_TRUE(vcmd & PCI_COMMAND_MEMORY);
+	ASSERT_EQ(0, h_read(&self->d, PCI_COMMAND, 2, &hcmd));
+	ASSERT_TRUE(hcmd & PCI_COMMAND_MEMORY);
+
+	/* as after a reset: decoding off, BAR cleared */
+	ASSERT_EQ(0, h_write(&self->d, PCI_COMMAND, 2,
+			     hcmd & ~PCI_COMMAND_MEMORY));
+	ASSERT_EQ(0, h_write(&self->d, pos, 4, 0));
+	ASSERT_EQ(0, v_write(&self->d, PCI_COMMAND, 2, vcmd));
+	ASSERT_EQ(0, h_read(&self->d, pos, 4, &v));
+	EXPECT_EQ(bar0, v) TH_LOG("BAR0 not restored after a reset");
+	ASSERT_EQ(0, h_read(&self->d, PCI_COMMAND, 2, &v));
+	EXPECT_TRUE(v & PCI_COMMAND_MEMORY);
+
+	/* BAR moved while decoding stayed on (address 0: outside the hole) */
+	ASSERT_EQ(0, h_write(&self->d, pos, 4, 0));
+	ASSERT_EQ(0, v_write(&self->d, PCI_COMMAND, 2, vcmd));
+	ASSERT_EQ(0, h_read(&self->d, pos, 4, &v));
+	EXPECT_EQ(bar0, v) TH_LOG("a changed BAR0 was not restored");
+
+	if (!strcmp(variant->label, "edu")) {
+		struct vfio_region_info bi;
+		uint32_t id = 0;
+
+		ASSERT_EQ(0, vfio_region_get_info(self->d.s.device,
+						  VFIO_PCI_BAR0_REGION_INDEX,
+						  &bi));
+		ASSERT_EQ(0, vfio_region_read(self->d.s.device, &bi,
+					      EDU_REG_ID, &id, sizeof(id)));
+		EXPECT_EQ(EDU_ID_VALUE, id);
+	}
+
+	/* whatever happened above, leave the hardware as it was */
+	h_write(&self->d, pos, 4, bar0);
+	h_write(&self->d, PCI_COMMAND, 2, hcmd);
+}
+
 TEST_HARNESS_MAIN
