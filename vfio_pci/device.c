@@ -103,9 +103,10 @@ int vpci_open_device(struct vfio_device *vdev)
 	struct pci_dev *pdev = vp->pdev;
 	int ret;
 
+	vpci_hot_reset_opened(vp);
 	ret = pci_enable_device(pdev);
 	if (ret)
-		return ret;
+		goto err_unused;
 
 	/* A reset at open hands the user a clean device, when possible. */
 	ret = pci_try_reset_function(pdev);
@@ -134,6 +135,8 @@ err_free_state:
 	vp->saved_state = NULL;
 err_disable:
 	pci_disable_device(pdev);
+err_unused:
+	vpci_hot_reset_closed(vp, false);
 	return ret;
 }
 
@@ -141,6 +144,7 @@ void vpci_close_device(struct vfio_device *vdev)
 {
 	struct vfio_pci_dev *vp = to_vpci(vdev);
 	struct pci_dev *pdev = vp->pdev;
+	bool needs_reset = true;
 
 	/* No more DMA, then no more interrupts. */
 	pci_clear_master(pdev);
@@ -149,7 +153,7 @@ void vpci_close_device(struct vfio_device *vdev)
 	/* Mask INTx and stop decoding while the device is reset. */
 	pci_write_config_word(pdev, PCI_COMMAND, PCI_COMMAND_INTX_DISABLE);
 	if (vp->reset_works && pci_dev_trylock(pdev)) {
-		__pci_reset_function_locked(pdev);
+		needs_reset = !!__pci_reset_function_locked(pdev);
 		pci_dev_unlock(pdev);
 	}
 
@@ -165,4 +169,6 @@ void vpci_close_device(struct vfio_device *vdev)
 	pci_disable_device(pdev);
 	vpci_config_free(vp);
 	vp->virq_disabled = false;
+	/* a slot or bus reset if this was the last user of it (as 6.1) */
+	vpci_hot_reset_closed(vp, needs_reset);
 }

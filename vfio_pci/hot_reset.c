@@ -385,6 +385,80 @@ out_free:
 }
 
 /**
+ * vpci_hot_reset_opened() - note that a user opened a device
+ * @vp: a device being opened (its open_lock held)
+ *
+ * Waits for a reset at another device's last close to finish, so that a
+ * device is never reset under a user who has just opened it.
+ */
+void vpci_hot_reset_opened(struct vfio_pci_dev *vp)
+{
+	mutex_lock(&vpci_hot_reset_lock);
+	vp->in_use = true;
+	mutex_unlock(&vpci_hot_reset_lock);
+}
+
+/* A pass over the devices a reset at close would affect. */
+struct vpci_idle_pass {
+	bool needs_reset;	/* first pass: one of them needs it */
+	bool clear;		/* second pass: the reset was done */
+};
+
+/* -EBUSY for a device that is not ours or is open. */
+static int vpci_idle_one(struct pci_dev *pdev, void *data)
+{
+	struct vfio_pci_dev *cur = vpci_hot_reset_find(pdev);
+	struct vpci_idle_pass *pass = data;
+
+	if (!cur || cur->in_use)
+		return -EBUSY;
+	if (pass->clear)
+		cur->needs_reset = false;
+	else
+		pass->needs_reset |= cur->needs_reset;
+	return 0;
+}
+
+/**
+ * vpci_hot_reset_closed() - note a close; reset the slot or bus after the last
+ * @vp: a device being closed (its open_lock held), its function reset
+ *      already tried
+ * @needs_reset: that function reset failed or was not possible
+ *
+ * As 6.1 does: when a slot or bus reset of @vp exists, every device it
+ * would affect is bound to vfio-pci and none of them is open any more,
+ * and one of them was closed without a function reset since its last
+ * open, the slot or bus is reset, which clears that for all of them.
+ */
+void vpci_hot_reset_closed(struct vfio_pci_dev *vp, bool needs_reset)
+{
+	struct vpci_idle_pass pass = { };
+	struct vpci_walk walk = { .fn = vpci_idle_one, .data = &pass };
+	int ret;
+
+	mutex_lock(&vpci_hot_reset_lock);
+	vp->in_use = false;
+	vp->needs_reset = needs_reset;
+	if (vpci_hot_reset_kind(vp->pdev, &walk.slot))
+		goto out_unlock;
+	if (vpci_walk_affected(vp->pdev, &walk) || !pass.needs_reset)
+		goto out_unlock;
+
+	ret = pci_reset_bus(vp->pdev);
+	if (ret) {
+		pci_dbg(vp->pdev, "%s reset after the last close failed: %d\n",
+			walk.slot ? "slot" : "bus", ret);
+		goto out_unlock;
+	}
+	pci_dbg(vp->pdev, "%s reset after the last close\n",
+		walk.slot ? "slot" : "bus");
+	pass.clear = true;
+	vpci_walk_affected(vp->pdev, &walk);
+out_unlock:
+	mutex_unlock(&vpci_hot_reset_lock);
+}
+
+/**
  * vpci_hot_reset_ioctl() - the two hot reset ioctls of a device file
  * @vp: an open device
  * @cmd: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO or VFIO_DEVICE_PCI_HOT_RESET

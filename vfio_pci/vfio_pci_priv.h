@@ -3,10 +3,11 @@
  * Private state of vfio-pci.ko, shared by its files and nobody else.
  *
  * Locks of one device, in the order they nest:
- *   vpci_hot_reset_lock         hot_reset.c, global: the registered devices
- *                               a hot reset may take; it then trylocks the
- *                               vma_lock and memory_lock of several devices
  *   vfio_device::open_lock (held by the core around open/close_device)
+ *   vpci_hot_reset_lock         hot_reset.c, global: the registered devices
+ *                               a hot reset may take, and whether each is
+ *                               open; a hot reset then trylocks the
+ *                               vma_lock and memory_lock of several devices
  *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
  *                               and the virtual config space (vconfig)
  *   mm->mmap_lock               of a process mapping a BAR (see mmap.c)
@@ -145,6 +146,10 @@ struct vpci_cfg_perm {
  * @num_ioeventfds: entries on @ioeventfds (ioeventfd_lock)
  * @hot_reset_node: link on the registered devices hot resets look up
  *                  (hot_reset.c's lock)
+ * @in_use: open by a user (hot_reset.c's lock)
+ * @needs_reset: closed without a successful function reset since its
+ *               last open; a bus or slot reset at a last close clears it
+ *               (hot_reset.c's lock)
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -187,6 +192,8 @@ struct vfio_pci_dev {
 	unsigned int num_ioeventfds;
 
 	struct list_head hot_reset_node;
+	bool in_use;
+	bool needs_reset;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -230,6 +237,8 @@ void vpci_ioeventfds_release(struct vfio_pci_dev *vp);
 /* hot_reset.c */
 void vpci_hot_reset_add(struct vfio_pci_dev *vp);
 void vpci_hot_reset_del(struct vfio_pci_dev *vp);
+void vpci_hot_reset_opened(struct vfio_pci_dev *vp);
+void vpci_hot_reset_closed(struct vfio_pci_dev *vp, bool needs_reset);
 long vpci_hot_reset_ioctl(struct vfio_pci_dev *vp, unsigned int cmd,
 			  void __user *arg);
 

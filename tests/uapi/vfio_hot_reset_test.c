@@ -496,4 +496,79 @@ TEST_F(nvme, function_reset)
 	EXPECT_EQ(0, mmio_read32(self->bar0, self->msix_data));
 }
 
+/* Reopens the fixture's nvme session and BAR0 mapping. */
+static int nvme_reopen(struct _test_data_nvme *self, const char **step)
+{
+	struct vfio_region_info reg;
+	int ret;
+
+	ret = vfio_session_open(&self->s, &self->loc, true, step);
+	if (ret)
+		return ret;
+	*step = "enable memory";
+	ret = vfio_pci_set_command(self->s.device, PCI_COMMAND_MEMORY);
+	if (ret)
+		return ret;
+	*step = "BAR0 info";
+	ret = vfio_region_get_info(self->s.device, VFIO_PCI_BAR0_REGION_INDEX,
+				   &reg);
+	if (ret)
+		return ret;
+	*step = "mmap BAR0";
+	self->bar0 = vfio_region_mmap(self->s.device, &reg);
+	return self->bar0 == MAP_FAILED ? -errno : 0;
+}
+
+/* Closes the fixture's nvme session and BAR0 mapping. */
+static void nvme_close(struct _test_data_nvme *self)
+{
+	if (self->bar0 != MAP_FAILED)
+		munmap(self->bar0, self->bar0_size);
+	self->bar0 = MAP_FAILED;
+	vfio_session_close(&self->s);
+}
+
+/*
+ * A device closed without a function reset (here: every reset method
+ * switched off through sysfs "reset_method", so none works at open or
+ * close) gets a bus reset once no device on its bus is open any more,
+ * as 6.1 does: the MSI-X entry written before the close reads 0 at the
+ * next open.  With the reset methods switched off, nothing else could
+ * have cleared it.
+ */
+TEST_F(nvme, bus_reset_at_last_close)
+{
+	char path[512];
+	const char *step;
+	int ret;
+
+	RETURN_IF_SETUP_SKIPPED();
+	if (self->affected != 1)
+		SKIP(return, "%d devices share the nvme's bus", self->affected);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset_method",
+		 self->loc.bdf);
+	nvme_close(self);
+	ASSERT_EQ(0, sysfs_write_str(path, "\n"))
+		TH_LOG("switching the reset methods off: %s", path);
+
+	ret = nvme_reopen(self, &step);
+	if (!ret) {
+		struct vfio_device_info info = { .argsz = sizeof(info) };
+
+		EXPECT_EQ(0, ioctl(self->s.device, VFIO_DEVICE_GET_INFO,
+				   &info));
+		EXPECT_FALSE(info.flags & VFIO_DEVICE_FLAGS_RESET);
+		mmio_write32(self->bar0, self->msix_data, MSIX_DATA_TEST);
+		EXPECT_EQ(MSIX_DATA_TEST,
+			  mmio_read32(self->bar0, self->msix_data));
+		nvme_close(self);
+		ret = nvme_reopen(self, &step);
+	}
+	if (!ret)
+		EXPECT_EQ(0, mmio_read32(self->bar0, self->msix_data))
+			TH_LOG("no bus reset after the last close");
+	EXPECT_EQ(0, sysfs_write_str(path, "default"));
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", step, strerror(-ret));
+}
+
 TEST_HARNESS_MAIN
