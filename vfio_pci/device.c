@@ -18,12 +18,15 @@
  * vpci_memory_enabled() - does the user see memory decoding enabled
  * @vp: an open device
  *
- * Return: the memory-enable bit of the virtual command register.
+ * Return: the memory-enable bit of the virtual command register, false
+ * while the device may be runtime-suspended (D3hot decodes nothing).
  * Caller holds memory_lock (read or write).
  */
 bool vpci_memory_enabled(struct vfio_pci_dev *vp)
 {
 	lockdep_assert_held(&vp->memory_lock);
+	if (vp->pm_suspended)
+		return false;
 	return le16_to_cpup((__le16 *)&vp->vconfig[PCI_COMMAND]) &
 		PCI_COMMAND_MEMORY;
 }
@@ -103,9 +106,13 @@ int vpci_open_device(struct vfio_device *vdev)
 	struct pci_dev *pdev = vp->pdev;
 	int ret;
 
-	ret = pci_enable_device(pdev);
+	ret = vpci_pm_open(vp);
 	if (ret)
 		return ret;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_power;
 
 	/* A reset at open hands the user a clean device, when possible. */
 	ret = pci_try_reset_function(pdev);
@@ -134,6 +141,8 @@ err_free_state:
 	vp->saved_state = NULL;
 err_disable:
 	pci_disable_device(pdev);
+err_power:
+	vpci_pm_close_done(vp);
 	return ret;
 }
 
@@ -141,6 +150,9 @@ void vpci_close_device(struct vfio_device *vdev)
 {
 	struct vfio_pci_dev *vp = to_vpci(vdev);
 	struct pci_dev *pdev = vp->pdev;
+
+	/* Out of any low power state first: the reset needs D0. */
+	vpci_pm_close(vp);
 
 	/* No more DMA, then no more interrupts. */
 	pci_clear_master(pdev);
@@ -165,4 +177,5 @@ void vpci_close_device(struct vfio_device *vdev)
 	pci_disable_device(pdev);
 	vpci_config_free(vp);
 	vp->virq_disabled = false;
+	vpci_pm_close_done(vp);
 }

@@ -21,6 +21,9 @@
  * reset holding it only trylocks device locks (pci_reset_bus() fails
  * with -EAGAIN instead), so the two never wait on each other.
  *
+ * Every affected device is runtime-resumed for the reset (one that nobody
+ * has open is otherwise in D3hot).
+ *
  * Lock order during a reset: vpci_hot_reset_lock, then the vma_lock of
  * every affected device (each after zapping its mappings), then their
  * memory_locks; all of those are taken with trylocks (-EBUSY), since
@@ -279,7 +282,7 @@ static int vpci_do_hot_reset(struct vfio_pci_dev *vp, struct pci_slot *slot,
 			     struct vpci_reset_set *set)
 {
 	struct vpci_walk walk = { .slot = slot };
-	unsigned int vma_locked = 0, mem_locked = 0, i;
+	unsigned int vma_locked = 0, mem_locked = 0, resumed = 0, i;
 	int ret;
 
 	mutex_lock(&vpci_hot_reset_lock);
@@ -288,6 +291,13 @@ static int vpci_do_hot_reset(struct vfio_pci_dev *vp, struct pci_slot *slot,
 	ret = vpci_walk_affected(vp->pdev, &walk);
 	if (ret)
 		goto out_unlock;
+
+	/* Idle or low power devices go to D0: a D3hot one would not reset. */
+	for (; resumed < set->nr_devs; resumed++) {
+		ret = vpci_pm_get(set->devs[resumed]);
+		if (ret)
+			goto out_undo;
+	}
 
 	/* First every vma_lock with the mappings zapped... */
 	for (; vma_locked < set->nr_devs; vma_locked++) {
@@ -315,6 +325,8 @@ out_undo:
 		else
 			mutex_unlock(&set->devs[i]->vma_lock);
 	}
+	for (i = 0; i < resumed; i++)
+		vpci_pm_put(set->devs[i]);
 out_unlock:
 	mutex_unlock(&vpci_hot_reset_lock);
 	return ret;

@@ -144,6 +144,15 @@ struct vpci_cfg_perm {
  * @num_ioeventfds: entries on @ioeventfds (ioeventfd_lock)
  * @hot_reset_node: link on the registered devices hot resets look up
  *                  (hot_reset.c's lock)
+ * @disable_idle_d3: the disable_idle_d3 parameter when the device was
+ *                   probed: no runtime-PM reference is dropped while idle
+ * @pm_runtime_engaged: the user asked for low power; the open's runtime-PM
+ *                      reference is dropped (memory_lock)
+ * @pm_suspended: between the runtime suspend and resume callbacks: the
+ *                device may be in D3hot (memory_lock)
+ * @pm_intx_masked: runtime suspend masked INTx; resume unmasks it (igate)
+ * @pm_wake_eventfd: signalled when the device resumes from a low power
+ *                   state the user asked for (memory_lock)
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -185,6 +194,12 @@ struct vfio_pci_dev {
 	unsigned int num_ioeventfds;
 
 	struct list_head hot_reset_node;
+
+	bool disable_idle_d3;
+	bool pm_runtime_engaged;
+	bool pm_suspended;
+	bool pm_intx_masked;
+	struct eventfd_ctx *pm_wake_eventfd;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -195,6 +210,7 @@ static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
 extern bool vpci_nointxmask;
 extern bool vpci_disable_vga;
 extern bool vpci_disable_denylist;
+extern bool vpci_disable_idle_d3;
 
 /* device.c */
 int vpci_open_device(struct vfio_device *vdev);
@@ -231,6 +247,17 @@ void vpci_hot_reset_del(struct vfio_pci_dev *vp);
 long vpci_hot_reset_ioctl(struct vfio_pci_dev *vp, unsigned int cmd,
 			  void __user *arg);
 
+/* power.c */
+extern const struct dev_pm_ops vpci_pm_ops;
+void vpci_pm_init(struct vfio_pci_dev *vp);
+void vpci_pm_uninit(struct vfio_pci_dev *vp);
+int vpci_pm_open(struct vfio_pci_dev *vp);
+void vpci_pm_close(struct vfio_pci_dev *vp);
+void vpci_pm_close_done(struct vfio_pci_dev *vp);
+int vpci_pm_get(struct vfio_pci_dev *vp);
+void vpci_pm_put(struct vfio_pci_dev *vp);
+long vpci_feature_ioctl(struct vfio_pci_dev *vp, void __user *arg);
+
 /* denylist.c */
 bool vpci_denylisted(struct pci_dev *pdev);
 
@@ -264,12 +291,13 @@ bool vpci_id_in_denylist(u16 vendor, u16 device);
 int vpci_cap_len(struct vfio_pci_dev *vp, u8 id, int pos);
 int vpci_ecap_len(struct vfio_pci_dev *vp, u16 id, int pos);
 bool vpci_below_slot(struct pci_dev *pdev, struct pci_slot *slot);
+int vpci_feature_check(u32 flags, size_t size, u32 ops, size_t minsz);
 #endif
 
 /* intx.c */
 void vpci_intx_signal(struct vfio_pci_dev *vp);
 bool vpci_intx_unmask_hw(struct vfio_pci_dev *vp);
-void vpci_intx_mask(struct vfio_pci_dev *vp);
+bool vpci_intx_mask(struct vfio_pci_dev *vp);
 void vpci_intx_unmask(struct vfio_pci_dev *vp);
 int vpci_set_intx_mask(struct vfio_pci_dev *vp, unsigned int start,
 		       unsigned int count, u32 flags, void *data);
