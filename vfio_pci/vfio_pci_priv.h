@@ -26,6 +26,10 @@
  *   vfio_pci_dev::irqlock       spinlock, INTx mask state (hard irq context)
  * User memory is never accessed with memory_lock held (a fault on our own
  * BAR mapping would take vma_lock).
+ * The runtime-PM callbacks (power.c) take memory_lock, then igate, one
+ * after the other; so a synchronous runtime resume (an access's
+ * vpci_pm_get(), a close) is never started with either of them, vma_lock
+ * or bar_lock held.
  */
 #ifndef VFIO_PCI_PRIV_H
 #define VFIO_PCI_PRIV_H
