@@ -18,12 +18,15 @@
  * vpci_memory_enabled() - does the user see memory decoding enabled
  * @vp: an open device
  *
- * Return: the memory-enable bit of the virtual command register.
+ * Return: the memory-enable bit of the virtual command register, false
+ * while the device may be runtime-suspended (D3hot decodes nothing).
  * Caller holds memory_lock (read or write).
  */
 bool vpci_memory_enabled(struct vfio_pci_dev *vp)
 {
 	lockdep_assert_held(&vp->memory_lock);
+	if (vp->pm_suspended)
+		return false;
 	return le16_to_cpup((__le16 *)&vp->vconfig[PCI_COMMAND]) &
 		PCI_COMMAND_MEMORY;
 }
@@ -104,9 +107,13 @@ int vpci_open_device(struct vfio_device *vdev)
 	int ret;
 
 	vpci_hot_reset_opened(vp);
-	ret = pci_enable_device(pdev);
+	ret = vpci_pm_open(vp);
 	if (ret)
 		goto err_unused;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_power;
 
 	/* A reset at open hands the user a clean device, when possible. */
 	ret = pci_try_reset_function(pdev);
@@ -135,6 +142,8 @@ err_free_state:
 	vp->saved_state = NULL;
 err_disable:
 	pci_disable_device(pdev);
+err_power:
+	vpci_pm_close_done(vp);
 err_unused:
 	vpci_hot_reset_closed(vp, false);
 	return ret;
@@ -145,6 +154,9 @@ void vpci_close_device(struct vfio_device *vdev)
 	struct vfio_pci_dev *vp = to_vpci(vdev);
 	struct pci_dev *pdev = vp->pdev;
 	bool needs_reset = true;
+
+	/* Out of any low power state first: the reset needs D0. */
+	vpci_pm_close(vp);
 
 	/* No more DMA, then no more interrupts. */
 	pci_clear_master(pdev);
@@ -171,4 +183,5 @@ void vpci_close_device(struct vfio_device *vdev)
 	vp->virq_disabled = false;
 	/* a slot or bus reset if this was the last user of it (as 6.1) */
 	vpci_hot_reset_closed(vp, needs_reset);
+	vpci_pm_close_done(vp);
 }

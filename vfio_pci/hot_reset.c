@@ -21,6 +21,9 @@
  * reset holding it only trylocks device locks (pci_reset_bus() fails
  * with -EAGAIN instead), so the two never wait on each other.
  *
+ * Every affected device is runtime-resumed for the reset (one that nobody
+ * has open is otherwise in D3hot).
+ *
  * Lock order during a reset: vpci_hot_reset_lock, then the vma_lock of
  * every affected device (each after zapping its mappings), then their
  * memory_locks; all of those are taken with trylocks (-EBUSY), since
@@ -279,7 +282,7 @@ static int vpci_do_hot_reset(struct vfio_pci_dev *vp, struct pci_slot *slot,
 			     struct vpci_reset_set *set)
 {
 	struct vpci_walk walk = { .slot = slot };
-	unsigned int vma_locked = 0, mem_locked = 0, i;
+	unsigned int vma_locked = 0, mem_locked = 0, resumed = 0, i;
 	int ret;
 
 	mutex_lock(&vpci_hot_reset_lock);
@@ -288,6 +291,13 @@ static int vpci_do_hot_reset(struct vfio_pci_dev *vp, struct pci_slot *slot,
 	ret = vpci_walk_affected(vp->pdev, &walk);
 	if (ret)
 		goto out_unlock;
+
+	/* Idle or low power devices go to D0: a D3hot one would not reset. */
+	for (; resumed < set->nr_devs; resumed++) {
+		ret = vpci_pm_get(set->devs[resumed]);
+		if (ret)
+			goto out_undo;
+	}
 
 	/* First every vma_lock with the mappings zapped... */
 	for (; vma_locked < set->nr_devs; vma_locked++) {
@@ -315,6 +325,8 @@ out_undo:
 		else
 			mutex_unlock(&set->devs[i]->vma_lock);
 	}
+	for (i = 0; i < resumed; i++)
+		vpci_pm_put(set->devs[i]);
 out_unlock:
 	mutex_unlock(&vpci_hot_reset_lock);
 	return ret;
@@ -398,25 +410,48 @@ void vpci_hot_reset_opened(struct vfio_pci_dev *vp)
 	mutex_unlock(&vpci_hot_reset_lock);
 }
 
-/* A pass over the devices a reset at close would affect. */
-struct vpci_idle_pass {
-	bool needs_reset;	/* first pass: one of them needs it */
-	bool clear;		/* second pass: the reset was done */
+/* What one walk over the devices a reset at close affects does. */
+enum vpci_idle_op {
+	VPCI_IDLE_CHECK,	/* all ours and closed; does one need it? */
+	VPCI_IDLE_RESUME,	/* runtime-resume each, counting them */
+	VPCI_IDLE_RELEASE,	/* let the resumed ones go idle again */
 };
 
-/* -EBUSY for a device that is not ours or is open. */
+/* A walk over the devices a reset at close would affect. */
+struct vpci_idle_pass {
+	enum vpci_idle_op op;
+	bool needs_reset;	/* CHECK: one of them needs it */
+	bool reset_done;	/* RELEASE: clear their needs_reset */
+	unsigned int resumed;	/* RESUME counts up, RELEASE down */
+};
+
+/* -EBUSY for a device that is not ours or is open (CHECK). */
 static int vpci_idle_one(struct pci_dev *pdev, void *data)
 {
 	struct vfio_pci_dev *cur = vpci_hot_reset_find(pdev);
 	struct vpci_idle_pass *pass = data;
 
-	if (!cur || cur->in_use)
-		return -EBUSY;
-	if (pass->clear)
-		cur->needs_reset = false;
-	else
+	switch (pass->op) {
+	case VPCI_IDLE_CHECK:
+		if (!cur || cur->in_use)
+			return -EBUSY;
 		pass->needs_reset |= cur->needs_reset;
-	return 0;
+		return 0;
+	case VPCI_IDLE_RESUME:
+		if (vpci_pm_get(cur))
+			return -EIO;
+		pass->resumed++;
+		return 0;
+	case VPCI_IDLE_RELEASE:
+		if (!pass->resumed)
+			return 1;
+		pass->resumed--;
+		if (pass->reset_done)
+			cur->needs_reset = false;
+		vpci_pm_put(cur);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /**
@@ -429,10 +464,11 @@ static int vpci_idle_one(struct pci_dev *pdev, void *data)
  * would affect is bound to vfio-pci and none of them is open any more,
  * and one of them was closed without a function reset since its last
  * open, the slot or bus is reset, which clears that for all of them.
+ * Idle devices are runtime-resumed for the reset.
  */
 void vpci_hot_reset_closed(struct vfio_pci_dev *vp, bool needs_reset)
 {
-	struct vpci_idle_pass pass = { };
+	struct vpci_idle_pass pass = { .op = VPCI_IDLE_CHECK };
 	struct vpci_walk walk = { .fn = vpci_idle_one, .data = &pass };
 	int ret;
 
@@ -444,15 +480,18 @@ void vpci_hot_reset_closed(struct vfio_pci_dev *vp, bool needs_reset)
 	if (vpci_walk_affected(vp->pdev, &walk) || !pass.needs_reset)
 		goto out_unlock;
 
-	ret = pci_reset_bus(vp->pdev);
-	if (ret) {
+	pass.op = VPCI_IDLE_RESUME;
+	ret = vpci_walk_affected(vp->pdev, &walk);
+	if (!ret)
+		ret = pci_reset_bus(vp->pdev);
+	if (ret)
 		pci_dbg(vp->pdev, "%s reset after the last close failed: %d\n",
 			walk.slot ? "slot" : "bus", ret);
-		goto out_unlock;
-	}
-	pci_dbg(vp->pdev, "%s reset after the last close\n",
-		walk.slot ? "slot" : "bus");
-	pass.clear = true;
+	else
+		pci_dbg(vp->pdev, "%s reset after the last close\n",
+			walk.slot ? "slot" : "bus");
+	pass.op = VPCI_IDLE_RELEASE;
+	pass.reset_done = !ret;
 	vpci_walk_affected(vp->pdev, &walk);
 out_unlock:
 	mutex_unlock(&vpci_hot_reset_lock);

@@ -46,11 +46,15 @@ void vpci_intx_signal(struct vfio_pci_dev *vp)
  *
  * Also used for DisINTx in the virtual command register while INTx is
  * not in use: the hardware bit then follows the virtual one.
+ *
+ * Return: true if INTx is in use and this call masked it, false if it
+ * was masked already or INTx is not in use.
  */
-void vpci_intx_mask(struct vfio_pci_dev *vp)
+bool vpci_intx_mask(struct vfio_pci_dev *vp)
 {
 	struct pci_dev *pdev = vp->pdev;
 	unsigned long flags;
+	bool masked = false;
 
 	spin_lock_irqsave(&vp->irqlock, flags);
 	if (!vpci_is_intx(vp)) {
@@ -62,8 +66,10 @@ void vpci_intx_mask(struct vfio_pci_dev *vp)
 		else
 			disable_irq_nosync(pdev->irq);
 		vp->ctx[0].masked = true;
+		masked = true;
 	}
 	spin_unlock_irqrestore(&vp->irqlock, flags);
+	return masked;
 }
 
 /**

@@ -194,6 +194,8 @@ long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 	case VFIO_DEVICE_PCI_HOT_RESET:
 		return vpci_hot_reset_ioctl(vp, cmd, uarg);
+	case VFIO_DEVICE_FEATURE:
+		return vpci_feature_ioctl(vp, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -27,10 +27,14 @@ bool vpci_disable_vga;
 module_param_named(disable_vga, vpci_disable_vga, bool, 0444);
 MODULE_PARM_DESC(disable_vga, "Disable VGA resource access through vfio-pci");
 
-/* Idle devices are never put in D3hot by this driver: they stay in D0. */
+/*
+ * As in 6.1, the value when the module is loaded counts: vpci_init()
+ * copies it, and writing the parameter later changes nothing.
+ */
 static bool disable_idle_d3;
 module_param(disable_idle_d3, bool, 0644);
-MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices (this driver always keeps them in D0)");
+MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices");
+bool vpci_disable_idle_d3;
 
 bool vpci_disable_denylist;
 module_param_named(disable_denylist, vpci_disable_denylist, bool, 0444);
@@ -117,14 +121,16 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&vp->irqlock);
 	vfio_init_device(&vp->vdev, &pdev->dev, &vpci_ops);
 	dev_set_drvdata(&pdev->dev, vp);
+	vpci_pm_init(vp);
 
 	ret = vfio_register_group_dev(&vp->vdev);
 	if (ret)
-		goto err_uninit;
+		goto err_pm;
 	vpci_hot_reset_add(vp);
 	return 0;
 
-err_uninit:
+err_pm:
+	vpci_pm_uninit(vp);
 	vpci_free(vp);
 	return ret;
 }
@@ -135,6 +141,7 @@ static void vpci_remove(struct pci_dev *pdev)
 
 	vpci_hot_reset_del(vp);
 	vfio_unregister_group_dev(&vp->vdev);
+	vpci_pm_uninit(vp);
 	vpci_free(vp);
 }
 
@@ -169,6 +176,7 @@ static struct pci_driver vpci_driver = {
 	.remove = vpci_remove,
 	.err_handler = &vpci_err_handlers,
 	.driver_managed_dma = true,
+	.driver.pm = &vpci_pm_ops,
 };
 
 /* Add one "vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]". */
@@ -211,6 +219,7 @@ static int __init vpci_init(void)
 {
 	int ret;
 
+	vpci_disable_idle_d3 = disable_idle_d3;
 	ret = pci_register_driver(&vpci_driver);
 	if (ret)
 		return ret;

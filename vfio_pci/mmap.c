@@ -13,7 +13,8 @@
  * Every vma of the device is on vma_list from mmap() (or vm_ops->open
  * for a split or a fork) until vm_ops->close; "populated" says it may
  * have PTEs.  A fault inserts its page only while the user has memory
- * decoding enabled, else SIGBUS.
+ * decoding enabled and no low power request is engaged (power.c), else
+ * SIGBUS.
  *
  * vpci_vma_pfns() gives an IOMMU backend the same answer a fault would,
  * by arithmetic, so a peer device's BAR maps without faulting page by page.
@@ -115,7 +116,7 @@ static vm_fault_t vpci_vma_fault(struct vm_fault *vmf)
 		goto out_unlock_vma;
 
 	down_read(&vp->memory_lock);
-	if (vpci_memory_enabled(vp)) {
+	if (!vp->pm_runtime_engaged && vpci_memory_enabled(vp)) {
 		ret = vmf_insert_pfn(vma, vmf->address, pfn);
 		mv->populated = true;
 	}
@@ -250,7 +251,8 @@ err_mmput:
  * the BAR is contiguous, so the whole rest of the vma is one run.
  *
  * Return: 0, -ENODEV if @vma is not a BAR mapping of ours, or -EFAULT
- * while the user has memory decoding disabled (a fault would SIGBUS).
+ * while the user has memory decoding disabled or a low power request is
+ * engaged (a fault would SIGBUS).
  */
 int vpci_vma_pfns(struct vfio_device *vdev, struct vm_area_struct *vma,
 		  unsigned long addr, unsigned long *pfn,
@@ -265,7 +267,7 @@ int vpci_vma_pfns(struct vfio_device *vdev, struct vm_area_struct *vma,
 		return -EFAULT;
 
 	down_read(&vp->memory_lock);
-	if (vpci_memory_enabled(vp)) {
+	if (!vp->pm_runtime_engaged && vpci_memory_enabled(vp)) {
 		*pfn = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 		*npages = (vma->vm_end - addr) >> PAGE_SHIFT;
 	} else {

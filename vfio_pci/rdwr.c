@@ -341,15 +341,11 @@ static ssize_t vpci_rom_read(struct vfio_pci_dev *vp, char __user *buf,
 	return ret;
 }
 
-static ssize_t vpci_rw(struct vfio_device *vdev, char __user *buf,
-		       size_t count, loff_t *ppos, bool iswrite)
+static ssize_t vpci_region_rw(struct vfio_pci_dev *vp, char __user *buf,
+			      size_t count, loff_t *ppos, bool iswrite)
 {
-	struct vfio_pci_dev *vp = to_vpci(vdev);
 	unsigned int index = VPCI_OFFSET_TO_INDEX(*ppos);
 	ssize_t ret;
-
-	if (*ppos < 0)
-		return -EINVAL;
 
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
@@ -369,6 +365,24 @@ static ssize_t vpci_rw(struct vfio_device *vdev, char __user *buf,
 	default:
 		return -EINVAL;
 	}
+}
+
+/* The device is resumed from any low power state for the access. */
+static ssize_t vpci_rw(struct vfio_device *vdev, char __user *buf,
+		       size_t count, loff_t *ppos, bool iswrite)
+{
+	struct vfio_pci_dev *vp = to_vpci(vdev);
+	ssize_t ret;
+
+	if (*ppos < 0 || VPCI_OFFSET_TO_INDEX(*ppos) >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+
+	ret = vpci_pm_get(vp);
+	if (ret)
+		return ret;
+	ret = vpci_region_rw(vp, buf, count, ppos, iswrite);
+	vpci_pm_put(vp);
+	return ret;
 }
 
 /**

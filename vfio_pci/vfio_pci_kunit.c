@@ -18,7 +18,8 @@
  *                         region offset encoding, BAR sizing through the
  *                         config region, MSI queue size rules, region
  *                         info with its capability chain, IRQ info,
- *                         SET_IRQS, IOEVENTFD and hot reset validation
+ *                         SET_IRQS, IOEVENTFD and hot reset validation,
+ *                         the low power device features' arguments
  *   vfio_pci_denylist     the ids probe refuses without disable_denylist
  *   vfio_pci_hot_reset    which devices a slot reset affects
  */
@@ -44,6 +45,11 @@ static struct vfio_pci_dev *vpk_dev(struct kunit *test, int cfg_size)
 	vp->vconfig = kunit_kzalloc(test, cfg_size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, vp->vconfig);
 	vp->pdev->cfg_size = cfg_size;
+	/* Runtime PM disabled and active: get/put only count (power.c) */
+	spin_lock_init(&vp->pdev->dev.power.lock);
+#ifdef CONFIG_PM
+	vp->pdev->dev.power.disable_depth = 1;
+#endif
 	mutex_init(&vp->igate);
 	mutex_init(&vp->bar_lock);
 	mutex_init(&vp->vma_lock);
@@ -1371,6 +1377,98 @@ static void vpk_hot_reset_args(struct kunit *test)
 			-ENODEV);
 }
 
+/* 6.1's vfio_check_feature() rules, case by case */
+static void vpk_feature_check(struct kunit *test)
+{
+	const u32 get = VFIO_DEVICE_FEATURE_GET, set = VFIO_DEVICE_FEATURE_SET;
+	const u32 probe = VFIO_DEVICE_FEATURE_PROBE;
+
+	/* PROBE: only the supported operations, no size needed */
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(probe, 0, set, 8), 0);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(probe | set, 0, set, 8), 0);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(probe | get, 0, set, 8),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(probe | get | set, 0,
+						 get | set, 0), 0);
+	/* GET or SET: supported, and with enough data */
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(get, 8, set, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(set, 8, get, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(0, 8, set, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(set, 7, set, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(set, 8, set, 8), 1);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(set, 100, set, 8), 1);
+	KUNIT_EXPECT_EQ(test, vpci_feature_check(get, 0, get | set, 0), 1);
+}
+
+static long vpk_feature(struct vfio_pci_dev *vp, u32 flags, const void *data,
+			u32 size)
+{
+	size_t hdr = offsetofend(struct vfio_device_feature, flags);
+	struct vfio_device_feature req = {
+		.argsz = hdr + size, .flags = flags,
+	};
+	void __user *arg = vfio_kunit_uptr(&vpk_user, 0);
+
+	if (copy_to_user(arg, &req, hdr) ||
+	    (size && copy_to_user(arg + hdr, data, size)))
+		return -EFAULT;
+	return vpci_ioctl(&vp->vdev, VFIO_DEVICE_FEATURE, (unsigned long)arg);
+}
+
+/*
+ * The low power features' argument checks, then an entry and an exit on
+ * a device whose runtime PM is disabled: they only move the usage count
+ * (the open's reference, 1 here) and the engaged state.
+ */
+static void vpk_feature_low_power(struct kunit *test)
+{
+	const u32 entry = VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
+	const u32 wake = VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP;
+	const u32 lp_exit = VFIO_DEVICE_FEATURE_LOW_POWER_EXIT;
+	const u32 set = VFIO_DEVICE_FEATURE_SET;
+	struct vfio_device_low_power_entry_with_wakeup w = {
+		.wakeup_eventfd = -1,
+	};
+	struct vfio_pci_dev *vp = vpk_open(test);
+	atomic_t *usage;
+
+	if (!vp) {
+		KUNIT_FAIL(test, "no fake device");
+		return;
+	}
+	usage = &vp->pdev->dev.power.usage_count;
+	atomic_set(usage, 1);
+
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, entry | VFIO_DEVICE_FEATURE_PROBE |
+					  set, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, wake | VFIO_DEVICE_FEATURE_PROBE,
+					  NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, lp_exit |
+					  VFIO_DEVICE_FEATURE_GET, NULL, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, entry, NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, 0xffff | set, NULL, 0), -ENOTTY);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, wake | set, &w, sizeof(w) - 1),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, wake | set, &w, sizeof(w)),
+			-EINVAL);
+	KUNIT_EXPECT_FALSE(test, vp->pm_runtime_engaged);
+	KUNIT_EXPECT_EQ(test, atomic_read(usage), 1);
+
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, lp_exit | set, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(usage), 1);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, entry | set, NULL, 0), 0);
+	KUNIT_EXPECT_TRUE(test, vp->pm_runtime_engaged);
+	KUNIT_EXPECT_EQ(test, atomic_read(usage), 0);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, entry | set, NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(usage), 0);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, lp_exit | set, NULL, 0), 0);
+	KUNIT_EXPECT_FALSE(test, vp->pm_runtime_engaged);
+	KUNIT_EXPECT_EQ(test, atomic_read(usage), 1);
+	KUNIT_EXPECT_EQ(test, vpk_feature(vp, lp_exit | set, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(usage), 1);
+}
+
 static struct kunit_case vpk_uapi_cases[] = {
 	KUNIT_CASE(vpk_region_offsets),
 	KUNIT_CASE(vpk_cfg_bounds),
@@ -1383,6 +1481,8 @@ static struct kunit_case vpk_uapi_cases[] = {
 	KUNIT_CASE(vpk_set_irqs_validation),
 	KUNIT_CASE(vpk_ioeventfd_validation),
 	KUNIT_CASE(vpk_hot_reset_args),
+	KUNIT_CASE(vpk_feature_check),
+	KUNIT_CASE(vpk_feature_low_power),
 	{}
 };
 

@@ -27,6 +27,10 @@
  *   vfio_pci_dev::irqlock       spinlock, INTx mask state (hard irq context)
  * User memory is never accessed with memory_lock held (a fault on our own
  * BAR mapping would take vma_lock).
+ * The runtime-PM callbacks (power.c) take memory_lock, then igate, one
+ * after the other; so a synchronous runtime resume (an access's
+ * vpci_pm_get(), a close) is never started with either of them, vma_lock
+ * or bar_lock held.
  */
 #ifndef VFIO_PCI_PRIV_H
 #define VFIO_PCI_PRIV_H
@@ -150,6 +154,15 @@ struct vpci_cfg_perm {
  * @needs_reset: closed without a successful function reset since its
  *               last open; a bus or slot reset at a last close clears it
  *               (hot_reset.c's lock)
+ * @disable_idle_d3: the disable_idle_d3 parameter when the device was
+ *                   probed: no runtime-PM reference is dropped while idle
+ * @pm_runtime_engaged: the user asked for low power; the open's runtime-PM
+ *                      reference is dropped (memory_lock)
+ * @pm_suspended: between the runtime suspend and resume callbacks: the
+ *                device may be in D3hot (memory_lock)
+ * @pm_intx_masked: runtime suspend masked INTx; resume unmasks it (igate)
+ * @pm_wake_eventfd: signalled when the device resumes from a low power
+ *                   state the user asked for (memory_lock)
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -194,6 +207,12 @@ struct vfio_pci_dev {
 	struct list_head hot_reset_node;
 	bool in_use;
 	bool needs_reset;
+
+	bool disable_idle_d3;
+	bool pm_runtime_engaged;
+	bool pm_suspended;
+	bool pm_intx_masked;
+	struct eventfd_ctx *pm_wake_eventfd;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -204,6 +223,7 @@ static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
 extern bool vpci_nointxmask;
 extern bool vpci_disable_vga;
 extern bool vpci_disable_denylist;
+extern bool vpci_disable_idle_d3;
 
 /* device.c */
 int vpci_open_device(struct vfio_device *vdev);
@@ -242,6 +262,17 @@ void vpci_hot_reset_closed(struct vfio_pci_dev *vp, bool needs_reset);
 long vpci_hot_reset_ioctl(struct vfio_pci_dev *vp, unsigned int cmd,
 			  void __user *arg);
 
+/* power.c */
+extern const struct dev_pm_ops vpci_pm_ops;
+void vpci_pm_init(struct vfio_pci_dev *vp);
+void vpci_pm_uninit(struct vfio_pci_dev *vp);
+int vpci_pm_open(struct vfio_pci_dev *vp);
+void vpci_pm_close(struct vfio_pci_dev *vp);
+void vpci_pm_close_done(struct vfio_pci_dev *vp);
+int vpci_pm_get(struct vfio_pci_dev *vp);
+void vpci_pm_put(struct vfio_pci_dev *vp);
+long vpci_feature_ioctl(struct vfio_pci_dev *vp, void __user *arg);
+
 /* denylist.c */
 bool vpci_denylisted(struct pci_dev *pdev);
 
@@ -279,12 +310,13 @@ bool vpci_id_in_denylist(u16 vendor, u16 device);
 int vpci_cap_len(struct vfio_pci_dev *vp, u8 id, int pos);
 int vpci_ecap_len(struct vfio_pci_dev *vp, u16 id, int pos);
 bool vpci_below_slot(struct pci_dev *pdev, struct pci_slot *slot);
+int vpci_feature_check(u32 flags, size_t size, u32 ops, size_t minsz);
 #endif
 
 /* intx.c */
 void vpci_intx_signal(struct vfio_pci_dev *vp);
 bool vpci_intx_unmask_hw(struct vfio_pci_dev *vp);
-void vpci_intx_mask(struct vfio_pci_dev *vp);
+bool vpci_intx_mask(struct vfio_pci_dev *vp);
 void vpci_intx_unmask(struct vfio_pci_dev *vp);
 int vpci_set_intx_mask(struct vfio_pci_dev *vp, unsigned int start,
 		       unsigned int count, u32 flags, void *data);
