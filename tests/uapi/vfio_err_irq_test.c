@@ -16,7 +16,8 @@
  * SET_IRQS on ERR and REQ: one vector each (start 0, count 1), only
  * ACTION_TRIGGER (MASK/UNMASK: ENOTTY), DATA_NONE and DATA_BOOL as
  * loopback (any non-zero bool fires), eventfd -1 clears, any other
- * negative fd is ignored, as 6.1 answers.  ERR exists only on PCIe
+ * negative fd is ignored, as 6.1 answers (6.12's in-tree module: EINVAL,
+ * see neg_fd_result()).  ERR exists only on PCIe
  * devices (GET_IRQ_INFO and SET_IRQS: EINVAL on edu, a conventional PCI
  * device).
  */
@@ -100,6 +101,18 @@ static int set_none(int device, uint32_t index, uint32_t count)
 {
 	return set_irqs(device, VFIO_IRQ_SET_DATA_NONE |
 			VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, count, NULL, 0);
+}
+
+/*
+ * SET_IRQS(DATA_EVENTFD) on ERR/REQ with an fd below -1: 6.1 ignores it
+ * (0, the trigger unchanged).  Debian's 6.12 in-tree vfio-pci refuses it
+ * with EINVAL (seen in the testbed on 6.12.95; the upstream change that
+ * made it so is not identified here, so the check keys on 6.12, the only
+ * later kernel the tests run on); our modules keep 6.1's answer.
+ */
+static int neg_fd_result(void)
+{
+	return vfio_test_reference_since(6, 12) ? -EINVAL : 0;
 }
 
 /* The eventfd's count after waiting up to @ms for it (0: it never fired). */
@@ -358,8 +371,8 @@ TEST_F(err_irq, bad_inputs)
 		EXPECT_EQ(-EBADF, set_eventfd(dev, index, INT32_MAX));
 		/* a bool without a trigger is accepted and does nothing */
 		EXPECT_EQ(0, set_bool(dev, index, 1));
-		/* negative fds other than -1 are ignored */
-		EXPECT_EQ(0, set_eventfd(dev, index, -2));
+		/* negative fds other than -1 are ignored (6.1) */
+		EXPECT_EQ(neg_fd_result(), set_eventfd(dev, index, -2));
 		EXPECT_EQ(-EINVAL, set_none(dev, index, 1));
 	}
 }
@@ -390,7 +403,7 @@ TEST_F(err_irq, loopback)
 		EXPECT_EQ(0, set_bool(dev, index, 1));
 		EXPECT_EQ(1U, efd_wait(self->efd, 0));
 		/* -2 changes nothing */
-		EXPECT_EQ(0, set_eventfd(dev, index, -2));
+		EXPECT_EQ(neg_fd_result(), set_eventfd(dev, index, -2));
 		EXPECT_EQ(0, set_none(dev, index, 1));
 		EXPECT_EQ(1U, efd_wait(self->efd, 0));
 		/* DATA_NONE count 0 clears it: then nothing fires */
