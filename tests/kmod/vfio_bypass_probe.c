@@ -11,10 +11,16 @@
  *                 a consumer registered before is unregistered first,
  *                 and the log is cleared
  *   write "-1"    unregister the consumer (the log keeps what it said)
+ *   (a write fails with ENOENT if irqbypass.ko is not loaded)
  *   read          the log, one line per callback, oldest first:
  *                   add irq=<producer irq>
  *                   del irq=<producer irq>
  *                 and "overflow" if lines were dropped.
+ *
+ * irqbypass.ko's functions are looked up with symbol_get() while a
+ * consumer is registered, not linked: loading this module (which
+ * testmod_load() also does for tests that load a module listed after it)
+ * must not pin irqbypass.ko, which the testbed unloads at the end.
  *
  * Locking: probe_lock serializes the writes (registration state); it is
  * held across irq_bypass_(un)register_consumer(), whose callbacks run
@@ -42,6 +48,8 @@ static bool probe_log_overflow;
 
 static struct irq_bypass_consumer probe_consumer;
 static struct eventfd_ctx *probe_token;	/* probe_lock */
+/* irq_bypass_unregister_consumer(), held while probe_token is set */
+static void (*probe_unreg_fn)(struct irq_bypass_consumer *cons);
 
 static void probe_log_add(const char *what, int irq)
 {
@@ -77,9 +85,35 @@ static void probe_unregister(void)
 	lockdep_assert_held(&probe_lock);
 	if (!probe_token)
 		return;
-	irq_bypass_unregister_consumer(&probe_consumer);
+	probe_unreg_fn(&probe_consumer);
+	symbol_put(irq_bypass_unregister_consumer);
+	probe_unreg_fn = NULL;
 	eventfd_ctx_put(probe_token);
 	probe_token = NULL;
+}
+
+/* Register the consumer through symbol_get(); 0 or a negative errno. */
+static int probe_register(struct irq_bypass_consumer *cons)
+{
+	int (*reg_fn)(struct irq_bypass_consumer *cons);
+	int ret;
+
+	reg_fn = symbol_get(irq_bypass_register_consumer);
+	if (!reg_fn)
+		return -ENOENT;
+	probe_unreg_fn = symbol_get(irq_bypass_unregister_consumer);
+	if (!probe_unreg_fn) {
+		ret = -ENOENT;
+		goto out_put_reg;
+	}
+	ret = reg_fn(cons);
+	if (ret) {
+		symbol_put(irq_bypass_unregister_consumer);
+		probe_unreg_fn = NULL;
+	}
+out_put_reg:
+	symbol_put(irq_bypass_register_consumer);
+	return ret;
 }
 
 static ssize_t probe_write(struct file *file, const char __user *ubuf,
@@ -111,7 +145,7 @@ static ssize_t probe_write(struct file *file, const char __user *ubuf,
 	probe_consumer.token = ctx;
 	probe_consumer.add_producer = probe_add_producer;
 	probe_consumer.del_producer = probe_del_producer;
-	ret = irq_bypass_register_consumer(&probe_consumer);
+	ret = probe_register(&probe_consumer);
 	if (ret) {
 		eventfd_ctx_put(ctx);
 		goto out;
