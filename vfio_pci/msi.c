@@ -9,6 +9,13 @@
  * cannot wrap (checked in irq_ctl.c) and must fit in num_ctx.
  * The kernel writes the MSI-X table, which lives in a BAR, so those
  * writes run with memory decoding forced on (memory_lock).
+ *
+ * A vector with a trigger is also an irqbypass producer (token: the
+ * trigger's eventfd_ctx, irq: its host irq), so that KVM, which registers
+ * a consumer with the same token for an irqfd, can post the interrupt
+ * straight to a vCPU.  The producer is registered after request_irq()
+ * and unregistered before free_irq() and before the eventfd is put; a
+ * failed registration is logged and the vector works without bypass.
  */
 #include <linux/interrupt.h>
 #include <linux/msi.h>
@@ -24,6 +31,36 @@ static irqreturn_t vpci_msi_handler(int irq, void *arg)
 
 	vfio_compat_eventfd_signal(trigger);
 	return IRQ_HANDLED;
+}
+
+/* irqbypass.ko may be absent (CONFIG_IRQ_BYPASS_MANAGER=n) */
+static void vpci_msi_bypass_add(struct vfio_pci_dev *vp,
+				struct vpci_irq_ctx *ctx,
+				struct eventfd_ctx *trigger, int irq)
+{
+	int ret;
+
+	ctx->producer.token = NULL;
+	if (!IS_ENABLED(CONFIG_IRQ_BYPASS_MANAGER))
+		return;
+
+	ctx->producer.token = trigger;
+	ctx->producer.irq = irq;
+	ret = irq_bypass_register_producer(&ctx->producer);
+	if (unlikely(ret)) {
+		pci_info(vp->pdev,
+			 "irq bypass producer (token %p) registration fails: %d\n",
+			 ctx->producer.token, ret);
+		ctx->producer.token = NULL;
+	}
+}
+
+static void vpci_msi_bypass_del(struct vpci_irq_ctx *ctx)
+{
+	if (!IS_ENABLED(CONFIG_IRQ_BYPASS_MANAGER) || !ctx->producer.token)
+		return;
+	irq_bypass_unregister_producer(&ctx->producer);
+	ctx->producer.token = NULL;
 }
 
 /* The virtual MSI enable bit tells the user what SET_IRQS did. */
@@ -94,6 +131,7 @@ static int vpci_msi_set_vector(struct vfio_pci_dev *vp, int vector, int fd,
 		return -EINVAL;
 
 	if (ctx->trigger) {
+		vpci_msi_bypass_del(ctx);
 		cmd = vpci_memory_lock_and_enable(vp);
 		free_irq(irq, ctx->trigger);
 		vpci_memory_unlock_and_restore(vp, cmd);
@@ -129,6 +167,7 @@ static int vpci_msi_set_vector(struct vfio_pci_dev *vp, int vector, int fd,
 	if (ret)
 		goto err_put_trigger;
 
+	vpci_msi_bypass_add(vp, ctx, trigger, irq);
 	ctx->trigger = trigger;
 	ctx->name = name;
 	return 0;

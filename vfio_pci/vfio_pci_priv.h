@@ -10,6 +10,8 @@
  *                               vma_lock and memory_lock of several devices
  *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
  *                               and the virtual config space (vconfig)
+ *   irqbypass.ko's global lock  taken by the producer (un)registration of
+ *                               MSI/MSI-X vectors (msi.c), under igate
  *   mm->mmap_lock               of a process mapping a BAR (see mmap.c)
  *   vfio_pci_dev::vma_lock      vma_list: the BAR mappings of the device
  *   vfio_pci_dev::ioeventfd_lock  ioeventfds (ioeventfd.c); taken after
@@ -37,6 +39,7 @@
 
 #include <kunit/visibility.h>
 #include <linux/eventfd.h>
+#include <linux/irqbypass.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
@@ -87,11 +90,14 @@ void vpci_efd_waiter_stop(struct vpci_efd_waiter *w);
  * @trigger: eventfd signalled when the vector fires, or NULL
  * @name: name given to request_irq(), owned
  * @masked: INTx only: the line is masked (by the handler or the user)
+ * @producer: MSI/MSI-X only: irqbypass producer (token @trigger, the
+ *            vector's host irq) while registered; token NULL otherwise
  */
 struct vpci_irq_ctx {
 	struct eventfd_ctx *trigger;
 	char *name;
 	bool masked;
+	struct irq_bypass_producer producer;
 };
 
 /**

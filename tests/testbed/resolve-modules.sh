@@ -93,6 +93,9 @@ reference)
 	} | insmod_paths | uniq_keep_order
 	;;
 testmods)
+	# first: loading it must not load i2c-i801 too (see testmod_load())
+	modprobe -d "$modroot" -S "$release" --show-depends aer_inject \
+		2>/dev/null | insmod_paths || true
 	modprobe -d "$modroot" -S "$release" --show-depends i2c-i801 \
 		2>/dev/null | insmod_paths | uniq_keep_order || true
 	if [ -n "$builddir" ] && [ -d "$builddir/tests/kmod" ]; then

@@ -179,7 +179,9 @@ qemu=(qemu-system-x86_64
 	-netdev hubport,hubid=1,id=h2 -device e1000e,netdev=h2,romfile=
 	-drive if=none,id=nvm,driver=null-co,read-zeroes=on
 	-device pcie-root-port,id=rp1,chassis=1,slot=1,x-speed=5,x-width=1
-	-device nvme,bus=rp1,serial=vfio0,drive=nvm)
+	-device nvme,bus=rp1,serial=vfio0,drive=nvm
+	-device pcie-root-port,id=rp3,chassis=3,slot=3
+	-device virtio-rng-pci,bus=rp3,aer=on)
 
 # A splat printed before the guest's /init says anything ("testbed: ...")
 # comes from the kernel's own early boot, before any test or module of
