@@ -299,6 +299,16 @@ TEST(parameters)
 	}
 }
 
+/* 6.1 has enable_sriov=0644 (SR-IOV VFs of a vfio-pci PF). */
+TEST(parameter_enable_sriov)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat(PARAMS "/enable_sriov", &st))
+		TH_LOG("vfio_pci has no enable_sriov parameter");
+	EXPECT_EQ(0644, st.st_mode & 0777);
+}
+
 /* disable_denylist: off, and not to be changed at run time. */
 TEST(denylist_parameter)
 {
