@@ -127,6 +127,7 @@ int vpci_open_device(struct vfio_device *vdev)
 	vpci_bar_mmap_probe(vp);
 	vp->virq_disabled = false;
 	vp->irq_type = VPCI_IRQ_NONE;
+	vpci_vf_token_get(vp);
 	return 0;
 
 err_free_state:
@@ -141,6 +142,8 @@ void vpci_close_device(struct vfio_device *vdev)
 {
 	struct vfio_pci_dev *vp = to_vpci(vdev);
 	struct pci_dev *pdev = vp->pdev;
+
+	vpci_vf_token_put(vp);
 
 	/* No more DMA, then no more interrupts. */
 	pci_clear_master(pdev);

@@ -164,6 +164,24 @@ static long vpci_get_irq_info(struct vfio_pci_dev *vp, void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/* The core checked the header: argsz, known flags, not GET with SET. */
+static long vpci_feature(struct vfio_pci_dev *vp, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_device_feature, flags);
+	struct vfio_device_feature feature;
+
+	if (copy_from_user(&feature, arg, minsz))
+		return -EFAULT;
+
+	switch (feature.flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		return vpci_vf_token_feature(vp, feature.flags, arg + minsz,
+					     feature.argsz - minsz);
+	default:
+		return -ENOTTY;
+	}
+}
+
 /**
  * vpci_ioctl() - the VFIO_DEVICE_* ioctls of a vfio-pci device file
  * @vdev: the device
@@ -194,6 +212,8 @@ long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 	case VFIO_DEVICE_PCI_HOT_RESET:
 		return vpci_hot_reset_ioctl(vp, cmd, uarg);
+	case VFIO_DEVICE_FEATURE:
+		return vpci_feature(vp, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -7,6 +7,10 @@
  *                               a hot reset may take; it then trylocks the
  *                               vma_lock and memory_lock of several devices
  *   vfio_device::open_lock (held by the core around open/close_device)
+ *   vpci_vf_token::lock         of the PF, taken by its VFs' open/close and
+ *                               by match() under the core's group
+ *                               device_lock; nests nothing (sriov.c)
+ * sriov.c's vpci_sriov_lock (the PFs whose VFs we enabled) is taken alone.
  *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
  *                               and the virtual config space (vconfig)
  *   mm->mmap_lock               of a process mapping a BAR (see mmap.c)
@@ -33,11 +37,13 @@
 #include <kunit/visibility.h>
 #include <linux/eventfd.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/spinlock.h>
+#include <linux/uuid.h>
 #include <uapi/linux/vfio.h>
 
 #include "vfio_device_api.h"
@@ -55,6 +61,7 @@
 #define VPCI_IRQ_NONE		VFIO_PCI_NUM_IRQS
 
 struct vpci_unmask_fd;
+struct vpci_vf_token;
 
 /**
  * struct vpci_efd_waiter - a callback on every signal of an eventfd
@@ -144,6 +151,13 @@ struct vpci_cfg_perm {
  * @num_ioeventfds: entries on @ioeventfds (ioeventfd_lock)
  * @hot_reset_node: link on the registered devices hot resets look up
  *                  (hot_reset.c's lock)
+ * @vf_token: a PF with SR-IOV: the token its VFs' users must name
+ *            (sriov.c), else NULL
+ * @sriov_nb: a PF with @vf_token: the PCI bus notifier capturing its VFs
+ * @sriov_pfs_node: a PF: link on sriov.c's list of PFs whose VFs we
+ *                  enabled, empty otherwise (sriov.c's lock)
+ * @sriov_pf: a VF whose PF is ours and enabled it, else NULL; valid
+ *            while the VF is bound
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -185,6 +199,11 @@ struct vfio_pci_dev {
 	unsigned int num_ioeventfds;
 
 	struct list_head hot_reset_node;
+
+	struct vpci_vf_token *vf_token;
+	struct notifier_block sriov_nb;
+	struct list_head sriov_pfs_node;
+	struct vfio_pci_dev *sriov_pf;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -231,6 +250,19 @@ void vpci_hot_reset_del(struct vfio_pci_dev *vp);
 long vpci_hot_reset_ioctl(struct vfio_pci_dev *vp, unsigned int cmd,
 			  void __user *arg);
 
+/* sriov.c */
+extern bool vpci_enable_sriov;
+int vpci_sriov_probe(struct vfio_pci_dev *vp);
+void vpci_sriov_free(struct vfio_pci_dev *vp);
+void vpci_sriov_remove(struct vfio_pci_dev *vp);
+int vpci_sriov_configure_pf(struct vfio_pci_dev *vp, int nr);
+int vpci_sriov_configure(struct pci_dev *pdev, int nr);
+int vpci_match(struct vfio_device *vdev, const char *buf);
+int vpci_vf_token_feature(struct vfio_pci_dev *vp, u32 flags,
+			  void __user *data, size_t size);
+void vpci_vf_token_get(struct vfio_pci_dev *vp);
+void vpci_vf_token_put(struct vfio_pci_dev *vp);
+
 /* denylist.c */
 bool vpci_denylisted(struct pci_dev *pdev);
 
@@ -264,6 +296,8 @@ bool vpci_id_in_denylist(u16 vendor, u16 device);
 int vpci_cap_len(struct vfio_pci_dev *vp, u8 id, int pos);
 int vpci_ecap_len(struct vfio_pci_dev *vp, u16 id, int pos);
 bool vpci_below_slot(struct pci_dev *pdev, struct pci_slot *slot);
+int vpci_parse_match(const char *name, const char *buf, bool *has_token,
+		     uuid_t *uuid);
 #endif
 
 /* intx.c */
