@@ -172,6 +172,9 @@ static long vpci_feature(struct vfio_pci_dev *vp, void __user *arg)
 
 	if (copy_from_user(&feature, arg, minsz))
 		return -EFAULT;
+	/* The user may have changed it since the core looked. */
+	if (feature.argsz < minsz)
+		return -EINVAL;
 
 	switch (feature.flags & VFIO_DEVICE_FEATURE_MASK) {
 	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
