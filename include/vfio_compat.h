@@ -39,6 +39,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/msi.h>
+#include <linux/pci.h>
+#include <linux/string.h>
 
 /*
  * 6.2, "driver core: make struct class.devnode() take a const *": use as
@@ -240,5 +242,21 @@ static inline bool vfio_compat_msi_isolated_globally(void)
 #else
 #define VFIO_COMPAT_MODULE_IMPORT_NS(ns) MODULE_IMPORT_NS(ns)
 #endif
+
+/*
+ * Driver core, "generic driver_override infrastructure" (backported into
+ * Debian's 6.12.y): the override string moved from struct pci_dev into
+ * struct device.  Sets @pdev's driver_override to @name.
+ */
+static inline int vfio_compat_set_driver_override(struct pci_dev *pdev,
+						  const char *name)
+{
+#ifdef VFIO_COMPAT_HAVE_DEVICE_SET_DRIVER_OVERRIDE
+	return device_set_driver_override(&pdev->dev, name);
+#else
+	return driver_set_override(&pdev->dev, &pdev->driver_override, name,
+				   strlen(name));
+#endif
+}
 
 #endif /* VFIO_COMPAT_H */

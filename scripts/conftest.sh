@@ -263,6 +263,26 @@ probe old_module_import_ns_ident <<'EOF'
 MODULE_IMPORT_NS(VFIO_CONFTEST);
 EOF
 
+# driver core, "generic driver_override infrastructure" (in Debian's
+# 6.12.y): struct pci_dev lost its own driver_override string.
+probe device_set_driver_override <<'EOF'
+#include <linux/device.h>
+int vfio_conftest(struct device *dev);
+int vfio_conftest(struct device *dev)
+{
+	return device_set_driver_override(dev, "vfio-pci");
+}
+EOF
+probe old_pci_driver_override <<'EOF'
+#include <linux/pci.h>
+int vfio_conftest(struct pci_dev *pdev);
+int vfio_conftest(struct pci_dev *pdev)
+{
+	return driver_set_override(&pdev->dev, &pdev->driver_override,
+				   "vfio-pci", 8);
+}
+EOF
+
 # --- the build ---------------------------------------------------------
 
 {
@@ -326,6 +346,7 @@ pair class_devnode_const old_class_devnode
 pair eventfd_signal_no_count old_eventfd_signal
 pair msi_device_has_isolated_msi old_iommu_cap_intr_remap
 pair fd_file old_fd_file_member
+pair device_set_driver_override old_pci_driver_override
 
 if have follow_pfnmap_start; then
 	result FOLLOW_PFNMAP_START 1

@@ -135,6 +135,7 @@ int vpci_open_device(struct vfio_device *vdev)
 	vpci_bar_mmap_probe(vp);
 	vp->virq_disabled = false;
 	vp->irq_type = VPCI_IRQ_NONE;
+	vpci_vf_token_get(vp);
 	return 0;
 
 err_free_state:
@@ -157,6 +158,8 @@ void vpci_close_device(struct vfio_device *vdev)
 
 	/* Out of any low power state first: the reset needs D0. */
 	vpci_pm_close(vp);
+
+	vpci_vf_token_put(vp);
 
 	/* No more DMA, then no more interrupts. */
 	pci_clear_master(pdev);

@@ -165,6 +165,59 @@ static long vpci_get_irq_info(struct vfio_pci_dev *vp, void __user *arg)
 }
 
 /**
+ * vpci_feature_check() - the generic checks of one device feature
+ * @flags: vfio_device_feature::flags, already checked by the vfio core
+ * @size: bytes of data after the header (argsz minus the header)
+ * @ops: VFIO_DEVICE_FEATURE_GET and/or _SET, what the feature supports
+ * @minsz: data the feature needs for GET or SET
+ *
+ * The rules of 6.1's vfio_check_feature().
+ *
+ * Return: 1 to carry out the GET or SET, 0 for a successful PROBE,
+ * -EINVAL for an unsupported operation, no operation or too little data.
+ */
+int vpci_feature_check(u32 flags, size_t size, u32 ops,
+					size_t minsz)
+{
+	if (flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET) & ~ops)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+		return -EINVAL;
+	if (size < minsz)
+		return -EINVAL;
+	return 1;
+}
+EXPORT_SYMBOL_IF_KUNIT(vpci_feature_check);
+
+/* The core checked the header: argsz, known flags, not GET with SET. */
+static long vpci_feature(struct vfio_pci_dev *vp, void __user *arg)
+{
+	size_t minsz = offsetofend(struct vfio_device_feature, flags);
+	struct vfio_device_feature feature;
+
+	if (copy_from_user(&feature, arg, minsz))
+		return -EFAULT;
+	/* The user may have changed it since the core looked. */
+	if (feature.argsz < minsz)
+		return -EINVAL;
+
+	switch (feature.flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		return vpci_vf_token_feature(vp, feature.flags, arg + minsz,
+					     feature.argsz - minsz);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+		return vpci_pm_feature(vp, feature.flags, arg + minsz,
+				       feature.argsz - minsz);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
  * vpci_ioctl() - the VFIO_DEVICE_* ioctls of a vfio-pci device file
  * @vdev: the device
  * @cmd: the ioctl
@@ -195,7 +248,7 @@ long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	case VFIO_DEVICE_PCI_HOT_RESET:
 		return vpci_hot_reset_ioctl(vp, cmd, uarg);
 	case VFIO_DEVICE_FEATURE:
-		return vpci_feature_ioctl(vp, uarg);
+		return vpci_feature(vp, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -36,6 +36,10 @@ module_param(disable_idle_d3, bool, 0644);
 MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices");
 bool vpci_disable_idle_d3;
 
+bool vpci_enable_sriov;
+module_param_named(enable_sriov, vpci_enable_sriov, bool, 0644);
+MODULE_PARM_DESC(enable_sriov, "Enable support for SR-IOV configuration.  Enabling SR-IOV on a PF typically requires support of the userspace PF driver, enabling VFs without such support may result in non-functional VFs or PF.");
+
 bool vpci_disable_denylist;
 module_param_named(disable_denylist, vpci_disable_denylist, bool, 0444);
 MODULE_PARM_DESC(disable_denylist, "Allow binding the devices on the denylist: devices with known errata that an untrusted user could exploit to harm the stability or security of the host");
@@ -75,6 +79,7 @@ static const struct vfio_device_ops vpci_ops = {
 	.mmap = vpci_mmap,
 	.vma_pfns = vpci_vma_pfns,
 	.request = vpci_request,
+	.match = vpci_match,
 };
 
 /* Undo what probe set up; the device is not, or no longer, registered. */
@@ -123,12 +128,17 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	dev_set_drvdata(&pdev->dev, vp);
 	vpci_pm_init(vp);
 
-	ret = vfio_register_group_dev(&vp->vdev);
+	ret = vpci_sriov_probe(vp);
 	if (ret)
 		goto err_pm;
+	ret = vfio_register_group_dev(&vp->vdev);
+	if (ret)
+		goto err_sriov;
 	vpci_hot_reset_add(vp);
 	return 0;
 
+err_sriov:
+	vpci_sriov_free(vp);
 err_pm:
 	vpci_pm_uninit(vp);
 	vpci_free(vp);
@@ -139,8 +149,11 @@ static void vpci_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_dev *vp = dev_get_drvdata(&pdev->dev);
 
+	/* VFs first: unbinding them waits for their users. */
+	vpci_sriov_remove(vp);
 	vpci_hot_reset_del(vp);
 	vfio_unregister_group_dev(&vp->vdev);
+	vpci_sriov_free(vp);
 	vpci_pm_uninit(vp);
 	vpci_free(vp);
 }
@@ -174,6 +187,7 @@ static struct pci_driver vpci_driver = {
 	.id_table = vpci_table,
 	.probe = vpci_probe,
 	.remove = vpci_remove,
+	.sriov_configure = vpci_sriov_configure,
 	.err_handler = &vpci_err_handlers,
 	.driver_managed_dma = true,
 	.driver.pm = &vpci_pm_ops,

@@ -178,33 +178,6 @@ static int vpci_pm_entry(struct vfio_pci_dev *vp, struct eventfd_ctx *wake)
 	return 0;
 }
 
-/**
- * vpci_feature_check() - the generic checks of one device feature
- * @flags: vfio_device_feature::flags, already checked by the vfio core
- * @size: bytes of data after the header (argsz minus the header)
- * @ops: VFIO_DEVICE_FEATURE_GET and/or _SET, what the feature supports
- * @minsz: data the feature needs for GET or SET
- *
- * The rules of 6.1's vfio_check_feature().
- *
- * Return: 1 to carry out the GET or SET, 0 for a successful PROBE,
- * -EINVAL for an unsupported operation, no operation or too little data.
- */
-VISIBLE_IF_KUNIT int vpci_feature_check(u32 flags, size_t size, u32 ops,
-					size_t minsz)
-{
-	if (flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET) & ~ops)
-		return -EINVAL;
-	if (flags & VFIO_DEVICE_FEATURE_PROBE)
-		return 0;
-	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
-		return -EINVAL;
-	if (size < minsz)
-		return -EINVAL;
-	return 1;
-}
-EXPORT_SYMBOL_IF_KUNIT(vpci_feature_check);
-
 static int vpci_feature_entry_wakeup(struct vfio_pci_dev *vp, u32 flags,
 				     void __user *data, size_t size)
 {
@@ -232,41 +205,33 @@ static int vpci_feature_entry_wakeup(struct vfio_pci_dev *vp, u32 flags,
 }
 
 /**
- * vpci_feature_ioctl() - VFIO_DEVICE_FEATURE on a vfio-pci device file
+ * vpci_pm_feature() - the LOW_POWER_* device features
  * @vp: an open device, resumed by the vfio core for the ioctl
- * @arg: user pointer to struct vfio_device_feature, whose header the
- *       vfio core has checked
+ * @flags: vfio_device_feature::flags, checked by the vfio core
+ * @data: the user's payload after the header
+ * @size: bytes of payload the user's argsz leaves
  *
  * Return: 0 (or a PROBE's 0), -EINVAL for a bad operation, size or
  * eventfd number, or an entry while a request is engaged, -EBADF or
  * -EINVAL for a file that is not an eventfd, -EFAULT, or -ENOTTY for a
- * feature vfio-pci does not have.
+ * feature that is not a low power one.
  */
-long vpci_feature_ioctl(struct vfio_pci_dev *vp, void __user *arg)
+long vpci_pm_feature(struct vfio_pci_dev *vp, u32 flags, void __user *data,
+		     size_t size)
 {
-	size_t minsz = offsetofend(struct vfio_device_feature, flags);
-	struct vfio_device_feature hdr;
-	void __user *data = arg + minsz;
-	size_t size;
 	int ret;
 
-	if (copy_from_user(&hdr, arg, minsz))
-		return -EFAULT;
-	if (hdr.argsz < minsz)
-		return -EINVAL;
-	size = hdr.argsz - minsz;
-
-	switch (hdr.flags & VFIO_DEVICE_FEATURE_MASK) {
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
 	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
-		ret = vpci_feature_check(hdr.flags, size,
+		ret = vpci_feature_check(flags, size,
 					 VFIO_DEVICE_FEATURE_SET, 0);
 		if (ret != 1)
 			return ret;
 		return vpci_pm_entry(vp, NULL);
 	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
-		return vpci_feature_entry_wakeup(vp, hdr.flags, data, size);
+		return vpci_feature_entry_wakeup(vp, flags, data, size);
 	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
-		ret = vpci_feature_check(hdr.flags, size,
+		ret = vpci_feature_check(flags, size,
 					 VFIO_DEVICE_FEATURE_SET, 0);
 		if (ret != 1)
 			return ret;

@@ -22,6 +22,7 @@
  *                         the low power device features' arguments
  *   vfio_pci_denylist     the ids probe refuses without disable_denylist
  *   vfio_pci_hot_reset    which devices a slot reset affects
+ *   vfio_pci_vf_token     parsing of "<bdf> vf_token=<uuid>" strings
  */
 #include <kunit/test.h>
 #include <linux/pci.h>
@@ -1601,8 +1602,87 @@ static struct kunit_suite vpk_hot_reset_suite = {
 	.test_cases = vpk_hot_reset_cases,
 };
 
+/* ---- vfio_pci_vf_token -------------------------------------------------- */
+
+#define VPK_VF		"0000:02:00.1"
+#define VPK_UUID	"0123abcd-4567-89ef-0123-456789abcdef"
+
+struct vpk_match_case {
+	const char *buf;
+	int ret;
+	bool has_token;
+};
+
+/*
+ * The GET_DEVICE_FD string of a vfio-pci device: its name, then spaces
+ * and at most one well-formed "vf_token=<uuid>".
+ */
+static const struct vpk_match_case vpk_match_cases[] = {
+	{ VPK_VF, 1, false },
+	{ VPK_VF " ", 1, false },
+	{ VPK_VF " vf_token=" VPK_UUID, 1, true },
+	{ VPK_VF "   vf_token=" VPK_UUID "  ", 1, true },
+	{ VPK_VF " vf_token=0123ABCD-4567-89EF-0123-456789ABCDEF", 1, true },
+	/* other devices */
+	{ "0000:02:00.2", 0, false },
+	{ "0000:02:00.10", 0, false },
+	{ "0000:02:00", 0, false },
+	{ "", 0, false },
+	{ VPK_VF "x vf_token=" VPK_UUID, 0, false },
+	/* this device, but the options are wrong */
+	{ VPK_VF " vf_token=", -EINVAL, false },
+	{ VPK_VF " vf_token=0123abcd-4567-89ef-0123-456789abcde", -EINVAL,
+	  false },
+	{ VPK_VF " vf_token=0123abcd-4567-89ef-0123-456789abcdeg", -EINVAL,
+	  false },
+	{ VPK_VF " vf_token=0123abcd_4567-89ef-0123-456789abcdef", -EINVAL,
+	  false },
+	{ VPK_VF " vf_token=" VPK_UUID "x", -EINVAL, true },
+	{ VPK_VF " vf_token=" VPK_UUID " vf_token=" VPK_UUID, -EINVAL, true },
+	{ VPK_VF " vf_token" VPK_UUID, -EINVAL, false },
+	{ VPK_VF " VF_TOKEN=" VPK_UUID, -EINVAL, false },
+	{ VPK_VF " foo=bar", -EINVAL, false },
+	{ VPK_VF "  foo", -EINVAL, false },
+};
+
+static void vpk_parse_match(struct kunit *test)
+{
+	static const u8 want[16] = {
+		0x01, 0x23, 0xab, 0xcd, 0x45, 0x67, 0x89, 0xef,
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	};
+	const struct vpk_match_case *c;
+	bool has_token;
+	uuid_t uuid;
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(vpk_match_cases); i++) {
+		c = &vpk_match_cases[i];
+		memset(&uuid, 0, sizeof(uuid));
+		ret = vpci_parse_match(VPK_VF, c->buf, &has_token, &uuid);
+		KUNIT_EXPECT_EQ_MSG(test, c->ret, ret, "\"%s\"", c->buf);
+		KUNIT_EXPECT_EQ_MSG(test, c->has_token, has_token, "\"%s\"",
+				    c->buf);
+		if (ret == 1 && has_token)
+			KUNIT_EXPECT_EQ_MSG(test, 0,
+					    memcmp(want, uuid.b, sizeof(want)),
+					    "\"%s\"", c->buf);
+	}
+}
+
+static struct kunit_case vpk_vf_token_cases[] = {
+	KUNIT_CASE(vpk_parse_match),
+	{}
+};
+
+static struct kunit_suite vpk_vf_token_suite = {
+	.name = "vfio_pci_vf_token",
+	.test_cases = vpk_vf_token_cases,
+};
+
 kunit_test_suites(&vpk_perm_suite, &vpk_bars_suite, &vpk_uapi_suite,
-		  &vpk_denylist_suite, &vpk_hot_reset_suite);
+		  &vpk_denylist_suite, &vpk_hot_reset_suite,
+		  &vpk_vf_token_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");

@@ -8,6 +8,10 @@
  *                               a hot reset may take, and whether each is
  *                               open; a hot reset then trylocks the
  *                               vma_lock and memory_lock of several devices
+ *   vpci_vf_token::lock         of the PF, taken by its VFs' open/close and
+ *                               by match() under the core's group
+ *                               device_lock; nests nothing (sriov.c)
+ * sriov.c's vpci_sriov_lock (the PFs whose VFs we enabled) is taken alone.
  *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
  *                               and the virtual config space (vconfig)
  *   irqbypass.ko's global lock  taken by the producer (un)registration of
@@ -41,11 +45,13 @@
 #include <linux/eventfd.h>
 #include <linux/irqbypass.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/poll.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
 #include <linux/spinlock.h>
+#include <linux/uuid.h>
 #include <uapi/linux/vfio.h>
 
 #include "vfio_device_api.h"
@@ -63,6 +69,7 @@
 #define VPCI_IRQ_NONE		VFIO_PCI_NUM_IRQS
 
 struct vpci_unmask_fd;
+struct vpci_vf_token;
 
 /**
  * struct vpci_efd_waiter - a callback on every signal of an eventfd
@@ -169,6 +176,13 @@ struct vpci_cfg_perm {
  * @pm_intx_masked: runtime suspend masked INTx; resume unmasks it (igate)
  * @pm_wake_eventfd: signalled when the device resumes from a low power
  *                   state the user asked for (memory_lock)
+ * @vf_token: a PF with SR-IOV: the token its VFs' users must name
+ *            (sriov.c), else NULL
+ * @sriov_nb: a PF with @vf_token: the PCI bus notifier capturing its VFs
+ * @sriov_pfs_node: a PF: link on sriov.c's list of PFs whose VFs we
+ *                  enabled, empty otherwise (sriov.c's lock)
+ * @sriov_pf: a VF whose PF is ours and enabled it, else NULL; valid
+ *            while the VF is bound
  */
 struct vfio_pci_dev {
 	struct vfio_device vdev;
@@ -219,6 +233,11 @@ struct vfio_pci_dev {
 	bool pm_suspended;
 	bool pm_intx_masked;
 	struct eventfd_ctx *pm_wake_eventfd;
+
+	struct vpci_vf_token *vf_token;
+	struct notifier_block sriov_nb;
+	struct list_head sriov_pfs_node;
+	struct vfio_pci_dev *sriov_pf;
 };
 
 static inline struct vfio_pci_dev *to_vpci(struct vfio_device *vdev)
@@ -242,6 +261,7 @@ bool vpci_memory_enabled(struct vfio_pci_dev *vp);
 /* ioctl.c */
 long vpci_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		unsigned long arg);
+int vpci_feature_check(u32 flags, size_t size, u32 ops, size_t minsz);
 
 /* rdwr.c */
 ssize_t vpci_read(struct vfio_device *vdev, char __user *buf,
@@ -277,7 +297,20 @@ void vpci_pm_close(struct vfio_pci_dev *vp);
 void vpci_pm_close_done(struct vfio_pci_dev *vp);
 int vpci_pm_get(struct vfio_pci_dev *vp);
 void vpci_pm_put(struct vfio_pci_dev *vp);
-long vpci_feature_ioctl(struct vfio_pci_dev *vp, void __user *arg);
+long vpci_pm_feature(struct vfio_pci_dev *vp, u32 flags, void __user *data,
+		     size_t size);
+/* sriov.c */
+extern bool vpci_enable_sriov;
+int vpci_sriov_probe(struct vfio_pci_dev *vp);
+void vpci_sriov_free(struct vfio_pci_dev *vp);
+void vpci_sriov_remove(struct vfio_pci_dev *vp);
+int vpci_sriov_configure_pf(struct vfio_pci_dev *vp, int nr);
+int vpci_sriov_configure(struct pci_dev *pdev, int nr);
+int vpci_match(struct vfio_device *vdev, const char *buf);
+int vpci_vf_token_feature(struct vfio_pci_dev *vp, u32 flags,
+			  void __user *data, size_t size);
+void vpci_vf_token_get(struct vfio_pci_dev *vp);
+void vpci_vf_token_put(struct vfio_pci_dev *vp);
 
 /* denylist.c */
 bool vpci_denylisted(struct pci_dev *pdev);
@@ -316,7 +349,8 @@ bool vpci_id_in_denylist(u16 vendor, u16 device);
 int vpci_cap_len(struct vfio_pci_dev *vp, u8 id, int pos);
 int vpci_ecap_len(struct vfio_pci_dev *vp, u16 id, int pos);
 bool vpci_below_slot(struct pci_dev *pdev, struct pci_slot *slot);
-int vpci_feature_check(u32 flags, size_t size, u32 ops, size_t minsz);
+int vpci_parse_match(const char *name, const char *buf, bool *has_token,
+		     uuid_t *uuid);
 #endif
 
 /* intx.c */

@@ -144,7 +144,10 @@ qemu=(qemu-system-x86_64
 	-netdev hubport,hubid=1,id=h2 -device e1000e,netdev=h2,romfile=
 	-drive if=none,id=nvm,driver=null-co,read-zeroes=on
 	-device pcie-root-port,id=rp1,chassis=1,slot=1,x-speed=5,x-width=1
-	-device nvme,bus=rp1,serial=vfio0,drive=nvm)
+	-device nvme,bus=rp1,serial=vfio0,drive=nvm
+	-device pcie-root-port,id=rp2,chassis=2,slot=2,x-speed=5,x-width=1
+	-device nvme-subsys,id=nvmsub,nqn=vfio-sriov
+	-device nvme,bus=rp2,serial=vfio1,subsys=nvmsub,use-intel-id=on,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4)
 lock=()
 [ -n "${BENCH_LOCK:-}" ] && lock=(flock "$BENCH_LOCK")
 rm -f "$out/console.log" "$out/samples.log"
