@@ -570,6 +570,67 @@ TEST_F(sriov, pf_unbind_disables_vfs)
 }
 
 /* Neither PF nor VF: a token is an error, its absence is fine. */
+/*
+ * A hot reset of the PF resets its VFs too (they sit on its bus): the
+ * info lists all three with their groups, and the reset is refused
+ * (EINVAL, as 6.1) unless the caller proves it owns every group; the
+ * refused reset leaves the VFs in place.
+ */
+TEST_F(sriov, hot_reset_covers_vfs)
+{
+	size_t sz = sizeof(struct vfio_pci_hot_reset_info) +
+		    8 * sizeof(struct vfio_pci_dependent_device);
+	struct vfio_pci_hot_reset_info *info = calloc(1, sz);
+	struct vfio_pci_hot_reset *reset;
+	unsigned int i, j, found = 0;
+	uint8_t uuid[16];
+	char name[32];
+
+	RETURN_IF_SETUP_SKIPPED();
+	ASSERT_NE(NULL, info);
+	uuid_fill(uuid, 9);
+	PF_SET_TOKEN(uuid);
+	ENABLE_VFS();
+
+	info->argsz = sz;
+	ASSERT_EQ(0, ioctl(self->pf_s.device,
+			   VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info))
+		TH_LOG("GET_PCI_HOT_RESET_INFO: %s", strerror(errno));
+	ASSERT_LE(1 + NUM_VFS, info->count);
+	for (i = 0; i < info->count; i++) {
+		struct vfio_pci_dependent_device *d = &info->devices[i];
+
+		snprintf(name, sizeof(name), "%04x:%02x:%02x.%x", d->segment,
+			 d->bus, d->devfn >> 3, d->devfn & 7);
+		if (!strcmp(name, self->pf)) {
+			EXPECT_EQ(pci_iommu_group(self->pf), (int)d->group_id);
+			found |= 1;
+		}
+		for (j = 0; j < NUM_VFS; j++) {
+			if (strcmp(name, self->vf[j]))
+				continue;
+			EXPECT_EQ(pci_iommu_group(self->vf[j]),
+				  (int)d->group_id);
+			found |= 2U << j;
+		}
+	}
+	EXPECT_EQ((1U << (1 + NUM_VFS)) - 1, found)
+		TH_LOG("the PF or a VF is missing from the list");
+
+	/* only the PF's group: not proof for the VFs' */
+	reset = calloc(1, sizeof(*reset) + sizeof(int32_t));
+	ASSERT_NE(NULL, reset);
+	reset->argsz = sizeof(*reset) + sizeof(int32_t);
+	reset->count = 1;
+	reset->group_fds[0] = self->pf_s.group;
+	EXPECT_EQ(-1, ioctl(self->pf_s.device, VFIO_DEVICE_PCI_HOT_RESET,
+			    reset));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NUM_VFS, num_vfs(self->pf));
+	free(reset);
+	free(info);
+}
+
 FIXTURE(plain) {
 	struct edu_location loc;
 	struct vfio_session s;
