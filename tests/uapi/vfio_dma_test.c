@@ -285,27 +285,8 @@ TEST_F(dma, map_overlap)
 /* Sets INTx's @action to the eventfd @fd (DATA_EVENTFD). */
 static int intx_set_eventfd(int device, uint32_t action, int32_t fd)
 {
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | action;
-	set->index = VFIO_PCI_INTX_IRQ_INDEX;
-	set->start = 0;
-	set->count = 1;
-	memcpy(set->data, &fd, sizeof(fd));
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-}
-
-/* Waits up to @ms for a signal on @efd and consumes it; 1, or 0. */
-static int efd_wait(int efd, int ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t count;
-
-	if (poll(&pfd, 1, ms) != 1)
-		return 0;
-	return read(efd, &count, sizeof(count)) == sizeof(count);
+	return vfio_irq_set_eventfds(device, VFIO_PCI_INTX_IRQ_INDEX, action,
+				     0, 1, &fd);
 }
 
 /*
@@ -337,14 +318,14 @@ TEST_F(dma, intx_unmask_eventfd)
 
 	edu_write32(self->bar0, EDU_REG_IRQ_ACK, 0xffffffffU);
 	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
-	EXPECT_EQ(1, efd_wait(trigger, MSI_TIMEOUT_MS))
+	EXPECT_EQ(1, eventfd_wait_ms(trigger, MSI_TIMEOUT_MS))
 		TH_LOG("no INTx on the trigger eventfd");
 	/* still asserted, but masked: nothing more */
-	EXPECT_EQ(0, efd_wait(trigger, 300));
+	EXPECT_EQ(0, eventfd_wait_ms(trigger, 300));
 
 	ASSERT_EQ((ssize_t)sizeof(uint64_t),
 		  write(unmask, &(uint64_t){ 1 }, sizeof(uint64_t)));
-	EXPECT_EQ(1, efd_wait(trigger, MSI_TIMEOUT_MS))
+	EXPECT_EQ(1, eventfd_wait_ms(trigger, MSI_TIMEOUT_MS))
 		TH_LOG("the unmask eventfd did not unmask the asserted line");
 
 	edu_write32(self->bar0, EDU_REG_IRQ_ACK, IRQ_BITS);

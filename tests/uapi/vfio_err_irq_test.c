@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,28 +59,8 @@ struct aer_error_inj {
 	uint32_t domain;
 };
 
-/* SET_IRQS with @count entries of @size bytes from @data; 0 or -errno. */
-static int set_irqs(int device, uint32_t flags, uint32_t index,
-		    uint32_t start, uint32_t count, const void *data,
-		    size_t size)
-{
-	size_t len = sizeof(struct vfio_irq_set) + size;
-	struct vfio_irq_set *set = calloc(1, len);
-	int ret;
-
-	if (!set)
-		return -ENOMEM;
-	set->argsz = len;
-	set->flags = flags;
-	set->index = index;
-	set->start = start;
-	set->count = count;
-	if (size)
-		memcpy(set->data, data, size);
-	ret = ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-	free(set);
-	return ret;
-}
+/* SET_IRQS with any flags and payload (vfio_irq_util.c). */
+#define set_irqs vfio_irq_set_raw
 
 static int set_eventfd(int device, uint32_t index, int32_t fd)
 {
@@ -113,18 +92,6 @@ static int set_none(int device, uint32_t index, uint32_t count)
 static int neg_fd_result(void)
 {
 	return vfio_test_reference_since(6, 12) ? -EINVAL : 0;
-}
-
-/* The eventfd's count after waiting up to @ms for it (0: it never fired). */
-static uint64_t efd_wait(int efd, int ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t val = 0;
-
-	if (poll(&pfd, 1, ms) == 1 && read(efd, &val, sizeof(val)) !=
-	    sizeof(val))
-		val = 0;
-	return val;
 }
 
 static long long now_ms(void)
@@ -174,18 +141,7 @@ static long aer_total_wait(const char *bdf, const char *file,
 /* A dword of the device's real config space (sysfs), or -1. */
 static long long hw_cfg_read32(const char *bdf, unsigned int pos)
 {
-	char path[PATH_MAX];
-	uint32_t val;
-	int fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = pread(fd, &val, sizeof(val), pos);
-	close(fd);
-	return n == sizeof(val) ? (long long)val : -1;
+	return pci_hw_config_read(bdf, pos, 4);
 }
 
 /* Offset of the AER extended capability in the real config space. */
@@ -390,32 +346,32 @@ TEST_F(err_irq, loopback)
 		TH_LOG("index %u", index);
 		ASSERT_EQ(0, set_eventfd(dev, index, self->efd));
 		EXPECT_EQ(0, set_none(dev, index, 1));
-		EXPECT_EQ(1U, efd_wait(self->efd, 0));
+		EXPECT_EQ(1U, eventfd_wait_ms(self->efd, 0));
 		EXPECT_EQ(0, set_bool(dev, index, 0));
-		EXPECT_EQ(0U, efd_wait(self->efd, 0));
+		EXPECT_EQ(0U, eventfd_wait_ms(self->efd, 0));
 		EXPECT_EQ(0, set_bool(dev, index, 1));
-		EXPECT_EQ(1U, efd_wait(self->efd, 0));
+		EXPECT_EQ(1U, eventfd_wait_ms(self->efd, 0));
 		/* any non-zero value is true */
 		EXPECT_EQ(0, set_bool(dev, index, 0x80));
-		EXPECT_EQ(1U, efd_wait(self->efd, 0));
+		EXPECT_EQ(1U, eventfd_wait_ms(self->efd, 0));
 		/* a failed replacement keeps the trigger */
 		EXPECT_EQ(-EINVAL, set_eventfd(dev, index, dev));
 		EXPECT_EQ(0, set_bool(dev, index, 1));
-		EXPECT_EQ(1U, efd_wait(self->efd, 0));
+		EXPECT_EQ(1U, eventfd_wait_ms(self->efd, 0));
 		/* -2 changes nothing */
 		EXPECT_EQ(neg_fd_result(), set_eventfd(dev, index, -2));
 		EXPECT_EQ(0, set_none(dev, index, 1));
-		EXPECT_EQ(1U, efd_wait(self->efd, 0));
+		EXPECT_EQ(1U, eventfd_wait_ms(self->efd, 0));
 		/* DATA_NONE count 0 clears it: then nothing fires */
 		EXPECT_EQ(0, set_none(dev, index, 0));
 		EXPECT_EQ(0, set_bool(dev, index, 1));
-		EXPECT_EQ(0U, efd_wait(self->efd, 0));
+		EXPECT_EQ(0U, eventfd_wait_ms(self->efd, 0));
 		EXPECT_EQ(-EINVAL, set_none(dev, index, 1));
 		/* and eventfd -1 clears it too */
 		ASSERT_EQ(0, set_eventfd(dev, index, self->efd));
 		EXPECT_EQ(0, set_eventfd(dev, index, -1));
 		EXPECT_EQ(0, set_bool(dev, index, 1));
-		EXPECT_EQ(0U, efd_wait(self->efd, 0));
+		EXPECT_EQ(0U, eventfd_wait_ms(self->efd, 0));
 	}
 }
 
@@ -461,7 +417,7 @@ TEST_F(err_irq, aer_inject)
 	after = aer_total_wait(bdf, "aer_dev_correctable", "TOTAL_ERR_COR",
 			       cor);
 	EXPECT_EQ(cor + 1, after) TH_LOG("the AER driver never counted it");
-	EXPECT_EQ(0U, efd_wait(self->efd, QUIET_MS));
+	EXPECT_EQ(0U, eventfd_wait_ms(self->efd, QUIET_MS));
 
 	/* uncorrectable, non-fatal: error_detected signals the eventfd */
 	mask = hw_cfg_read32(bdf, aer + PCI_ERR_UNCOR_MASK);
@@ -470,7 +426,7 @@ TEST_F(err_irq, aer_inject)
 		       PCI_ERR_UNC_COMP_TIME, mask | sever);
 	ASSERT_NE(0U, bit) TH_LOG("mask %08x severity %08x", mask, sever);
 	ASSERT_EQ(0, aer_inject(bdf, 0, bit));
-	EXPECT_EQ(1U, efd_wait(self->efd, AER_WAIT_MS));
+	EXPECT_EQ(1U, eventfd_wait_ms(self->efd, AER_WAIT_MS));
 	after = aer_total_wait(bdf, "aer_dev_nonfatal", "TOTAL_ERR_NONFATAL",
 			       nonfatal);
 	EXPECT_EQ(nonfatal + 1, after);
@@ -478,10 +434,10 @@ TEST_F(err_irq, aer_inject)
 	/* still usable: config reads, and the trigger is still set */
 	EXPECT_EQ(ids, vfio_cfg_ids(dev));
 	EXPECT_EQ(0, set_bool(dev, VFIO_PCI_ERR_IRQ_INDEX, 1));
-	EXPECT_EQ(1U, efd_wait(self->efd, 0));
+	EXPECT_EQ(1U, eventfd_wait_ms(self->efd, 0));
 	/* a second error is signalled again */
 	ASSERT_EQ(0, aer_inject(bdf, 0, bit));
-	EXPECT_EQ(1U, efd_wait(self->efd, AER_WAIT_MS));
+	EXPECT_EQ(1U, eventfd_wait_ms(self->efd, AER_WAIT_MS));
 	EXPECT_EQ(0, set_eventfd(dev, VFIO_PCI_ERR_IRQ_INDEX, -1));
 	EXPECT_EQ(ids, vfio_cfg_ids(dev));
 }
@@ -518,7 +474,7 @@ TEST_F(err_irq, aer_inject_no_trigger)
 	/* a trigger set afterwards sees nothing old */
 	ASSERT_EQ(0, set_eventfd(self->s.device, VFIO_PCI_ERR_IRQ_INDEX,
 				 self->efd));
-	EXPECT_EQ(0U, efd_wait(self->efd, QUIET_MS));
+	EXPECT_EQ(0U, eventfd_wait_ms(self->efd, QUIET_MS));
 }
 
 /* edu is conventional PCI: no ERR vector to set. */

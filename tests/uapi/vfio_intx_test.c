@@ -8,10 +8,7 @@
  * host through sysfs (DisINTx, Interrupt Status).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -52,77 +49,30 @@ FIXTURE_TEARDOWN(intx)
 		close(self->trigger);
 }
 
-/* SET_IRQS on INTx with one eventfd (or -1) as data. */
+/* SET_IRQS on INTx with one eventfd (or -1), no data, or one bool. */
 static int intx_set_fd(int device, uint32_t action, int32_t fd)
 {
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | action;
-	set->index = VFIO_PCI_INTX_IRQ_INDEX;
-	set->start = 0;
-	set->count = 1;
-	memcpy(set->data, &fd, sizeof(fd));
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+	return vfio_irq_set_eventfds(device, VFIO_PCI_INTX_IRQ_INDEX, action,
+				     0, 1, &fd);
 }
 
-/* SET_IRQS on INTx with no data, over [start, start + count). */
 static int intx_set_none(int device, uint32_t action, uint32_t start,
 			 uint32_t count)
 {
-	struct vfio_irq_set set = {
-		.argsz = sizeof(set),
-		.flags = VFIO_IRQ_SET_DATA_NONE | action,
-		.index = VFIO_PCI_INTX_IRQ_INDEX,
-		.start = start,
-		.count = count,
-	};
-
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, &set) ? -errno : 0;
+	return vfio_irq_set_none(device, VFIO_PCI_INTX_IRQ_INDEX, action,
+				 start, count);
 }
 
-/* SET_IRQS on INTx with one bool as data. */
 static int intx_set_bool(int device, uint32_t action, uint8_t val)
 {
-	char buf[sizeof(struct vfio_irq_set) + sizeof(uint8_t)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_BOOL | action;
-	set->index = VFIO_PCI_INTX_IRQ_INDEX;
-	set->start = 0;
-	set->count = 1;
-	set->data[0] = val;
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-}
-
-/* Waits up to @ms for a signal on @efd and consumes it; 1, or 0. */
-static int efd_wait(int efd, int ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t count;
-
-	if (poll(&pfd, 1, ms) != 1)
-		return 0;
-	return read(efd, &count, sizeof(count)) == sizeof(count);
+	return vfio_irq_set_bools(device, VFIO_PCI_INTX_IRQ_INDEX, action, 0,
+				  1, &val);
 }
 
 /* The device's hardware config word at @off, read by the host; or -1. */
 static int hw_config16(const char *bdf, unsigned int off)
 {
-	char path[512];
-	uint16_t val;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = pread(fd, &val, sizeof(val), off);
-	close(fd);
-	return n == sizeof(val) ? val : -1;
+	return pci_hw_config_read(bdf, off, 2);
 }
 
 static bool hw_intx_disabled(const char *bdf)
@@ -182,19 +132,19 @@ TEST_F(intx, automask_holds_asserted_line)
 		TH_LOG("DisINTx set in hardware before any interrupt");
 
 	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
-	ASSERT_EQ(1, efd_wait(self->trigger, FIRE_MS))
+	ASSERT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS))
 		TH_LOG("no INTx on the trigger eventfd");
 	EXPECT_TRUE(hw_intx_asserted(self->edu.bdf));
 	EXPECT_TRUE(hw_intx_disabled(self->edu.bdf))
 		TH_LOG("the line is not masked in hardware after it fired");
 
 	for (i = 0; i < 3; i++) {
-		EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS))
+		EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS))
 			TH_LOG("a masked, asserted line signalled (round %d)",
 			       i);
 		ASSERT_EQ(0, intx_set_none(self->s.device,
 					   VFIO_IRQ_SET_ACTION_UNMASK, 0, 1));
-		EXPECT_EQ(1, efd_wait(self->trigger, FIRE_MS))
+		EXPECT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS))
 			TH_LOG("unmasking the asserted line did not fire (round %d)",
 			       i);
 	}
@@ -204,12 +154,12 @@ TEST_F(intx, automask_holds_asserted_line)
 	EXPECT_FALSE(hw_intx_asserted(self->edu.bdf));
 	ASSERT_EQ(0, intx_set_none(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
 				   0, 1));
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS));
 	EXPECT_FALSE(hw_intx_disabled(self->edu.bdf));
 
 	/* and it fires again on the next assertion */
 	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
-	EXPECT_EQ(1, efd_wait(self->trigger, FIRE_MS));
+	EXPECT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS));
 }
 
 /*
@@ -227,29 +177,29 @@ TEST_F(intx, user_mask_blocks_until_unmask)
 	EXPECT_TRUE(hw_intx_disabled(self->edu.bdf));
 
 	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS))
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS))
 		TH_LOG("a user-masked line signalled");
 	EXPECT_TRUE(hw_intx_asserted(self->edu.bdf));
 
 	/* false: no unmask */
 	ASSERT_EQ(0, intx_set_bool(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
 				   0));
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS));
 	/* true: unmask, and the held line fires */
 	ASSERT_EQ(0, intx_set_bool(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
 				   1));
-	EXPECT_EQ(1, efd_wait(self->trigger, FIRE_MS));
+	EXPECT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS));
 
 	/* automasked again; a false mask then an unmask changes nothing */
 	ASSERT_EQ(0, intx_set_bool(self->s.device, VFIO_IRQ_SET_ACTION_MASK,
 				   0));
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS));
 	ASSERT_EQ(0, intx_set_bool(self->s.device, VFIO_IRQ_SET_ACTION_MASK,
 				   1));
 	edu_write32(self->bar0, EDU_REG_IRQ_ACK, IRQ_BITS);
 	ASSERT_EQ(0, intx_set_none(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
 				   0, 1));
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS));
 	EXPECT_FALSE(hw_intx_disabled(self->edu.bdf));
 }
 
@@ -271,13 +221,13 @@ TEST_F(intx, virtual_disintx)
 	ASSERT_EQ(0, user_set_command(self->s.device,
 				      cmd | PCI_COMMAND_INTX_DISABLE));
 	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS))
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS))
 		TH_LOG("INTx fired with DisINTx set by the user");
 	EXPECT_TRUE(hw_intx_disabled(self->edu.bdf));
 
 	ASSERT_EQ(0, user_set_command(self->s.device,
 				      cmd & ~PCI_COMMAND_INTX_DISABLE));
-	EXPECT_EQ(1, efd_wait(self->trigger, FIRE_MS))
+	EXPECT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS))
 		TH_LOG("clearing DisINTx did not deliver the held line");
 
 	/* automasked in hardware, but the user's DisINTx stays clear */
@@ -347,20 +297,20 @@ TEST_F(intx, nointxmask_masks_without_disintx)
 
 	edu_write32(self->bar0, EDU_REG_IRQ_ACK, 0xffffffffU);
 	edu_write32(self->bar0, EDU_REG_IRQ_RAISE, IRQ_BITS);
-	EXPECT_EQ(1, efd_wait(self->trigger, FIRE_MS));
+	EXPECT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS));
 	EXPECT_EQ(vfio_test_reference(), hw_intx_disabled(self->edu.bdf))
 		TH_LOG("nointxmask written at run time: DisINTx %s",
 		       vfio_test_reference() ? "not used (6.1 ignores the write)" :
 		       "used to mask");
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS))
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS))
 		TH_LOG("the asserted line signalled while masked");
 	ASSERT_EQ(0, intx_set_none(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
 				   0, 1));
-	EXPECT_EQ(1, efd_wait(self->trigger, FIRE_MS));
+	EXPECT_EQ(1, eventfd_wait_ms(self->trigger, FIRE_MS));
 	edu_write32(self->bar0, EDU_REG_IRQ_ACK, IRQ_BITS);
 	ASSERT_EQ(0, intx_set_none(self->s.device, VFIO_IRQ_SET_ACTION_UNMASK,
 				   0, 1));
-	EXPECT_EQ(0, efd_wait(self->trigger, QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait_ms(self->trigger, QUIET_MS));
 
 	EXPECT_EQ(0, sysfs_write_str(NOINTXMASK, old));
 }

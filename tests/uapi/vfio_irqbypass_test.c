@@ -39,32 +39,15 @@
 static int set_efds(int device, uint32_t index, uint32_t start,
 		    uint32_t count, const int32_t *fds)
 {
-	size_t len = sizeof(struct vfio_irq_set) + count * sizeof(int32_t);
-	struct vfio_irq_set *set = calloc(1, len);
-	int ret;
-
-	if (!set)
-		return -ENOMEM;
-	set->argsz = len;
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = index;
-	set->start = start;
-	set->count = count;
-	memcpy(set->data, fds, count * sizeof(int32_t));
-	ret = ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-	free(set);
-	return ret;
+	return vfio_irq_set_eventfds(device, index,
+				     VFIO_IRQ_SET_ACTION_TRIGGER, start, count,
+				     fds);
 }
 
 static int disable_irqs(int device, uint32_t index)
 {
-	struct vfio_irq_set set = {
-		.argsz = sizeof(set),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = index,
-	};
-
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, &set) ? -errno : 0;
+	return vfio_irq_set_none(device, index, VFIO_IRQ_SET_ACTION_TRIGGER,
+				 0, 0);
 }
 
 /* Register the probe's consumer for eventfd @fd (-1: unregister). */

@@ -109,68 +109,16 @@ FIXTURE_TEARDOWN(msix)
 			close(self->efd[i]);
 }
 
-/* SET_IRQS(MSI-X, TRIGGER, DATA_EVENTFD) over [start, start + count). */
+/* SET_IRQS(MSI-X, TRIGGER) with eventfds over [start, start + count). */
 static int msix_set_fds(int device, uint32_t start, uint32_t count,
 			const int32_t *fds)
 {
-	size_t sz = sizeof(struct vfio_irq_set) + count * sizeof(int32_t);
-	struct vfio_irq_set *set = calloc(1, sz);
-	int ret;
-
-	if (!set)
-		return -ENOMEM;
-	set->argsz = sz;
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
-	set->start = start;
-	set->count = count;
-	memcpy(set->data, fds, count * sizeof(int32_t));
-	ret = ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-	free(set);
-	return ret;
+	return vfio_irq_set_eventfds(device, VFIO_PCI_MSIX_IRQ_INDEX,
+				     VFIO_IRQ_SET_ACTION_TRIGGER, start, count,
+				     fds);
 }
 
-/* SET_IRQS on @index with no data. */
-static int set_none(int device, uint32_t index, uint32_t action,
-		    uint32_t start, uint32_t count)
-{
-	struct vfio_irq_set set = {
-		.argsz = sizeof(set),
-		.flags = VFIO_IRQ_SET_DATA_NONE | action,
-		.index = index,
-		.start = start,
-		.count = count,
-	};
-
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, &set) ? -errno : 0;
-}
-
-/* SET_IRQS(MSI-X, TRIGGER, DATA_BOOL) over [start, start + count). */
-static int msix_set_bools(int device, uint32_t start, uint32_t count,
-			  const uint8_t *vals)
-{
-	char buf[sizeof(struct vfio_irq_set) + NVEC];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	set->argsz = sizeof(struct vfio_irq_set) + count;
-	set->flags = VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
-	set->start = start;
-	set->count = count;
-	memcpy(set->data, vals, count);
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
-}
-
-/* Waits up to @ms for a signal on @efd and consumes it; 1, or 0. */
-static int efd_wait(int efd, int ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t count;
-
-	if (poll(&pfd, 1, ms) != 1)
-		return 0;
-	return read(efd, &count, sizeof(count)) == sizeof(count);
-}
+#define set_none vfio_irq_set_none
 
 /*
  * Bitmap of the fixture's eventfds that fired (each consumed): waits up
@@ -189,7 +137,7 @@ static unsigned int fired_set(FIXTURE_DATA(msix) * self, int ms)
 	if (ms && poll(pfd, NVEC, ms) > 0)
 		usleep(QUIET_MS * 1000);
 	for (i = 0; i < NVEC; i++)
-		if (efd_wait(self->efd[i], 0))
+		if (eventfd_wait_ms(self->efd[i], 0))
 			got |= 1U << i;
 	return got;
 }
@@ -316,14 +264,14 @@ TEST_F(msix, change_one_vector)
 	one = other;
 	ASSERT_EQ(0, msix_set_fds(self->s.device, 2, 1, &one));
 	raise_vec(self, 2);
-	EXPECT_EQ(1, efd_wait(other, FIRE_MS)) TH_LOG("the new eventfd");
+	EXPECT_EQ(1, eventfd_wait_ms(other, FIRE_MS)) TH_LOG("the new eventfd");
 	EXPECT_EQ(0U, fired_set(self, QUIET_MS));
 
 	/* -1: vector 2 has no eventfd; its interrupt goes nowhere */
 	one = -1;
 	ASSERT_EQ(0, msix_set_fds(self->s.device, 2, 1, &one));
 	raise_vec(self, 2);
-	EXPECT_EQ(0, efd_wait(other, QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait_ms(other, QUIET_MS));
 	EXPECT_EQ(0U, fired_set(self, 0));
 	/* the neighbours still work */
 	raise_vec(self, 1);
@@ -358,7 +306,10 @@ TEST_F(msix, loopback_triggers)
 	ASSERT_EQ(0, set_none(self->s.device, VFIO_PCI_MSIX_IRQ_INDEX,
 			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, NVEC));
 	EXPECT_EQ((1U << NVEC) - 1, fired_set(self, FIRE_MS));
-	ASSERT_EQ(0, msix_set_bools(self->s.device, 2, 3, bools));
+	ASSERT_EQ(0, vfio_irq_set_bools(self->s.device,
+					VFIO_PCI_MSIX_IRQ_INDEX,
+					VFIO_IRQ_SET_ACTION_TRIGGER, 2, 3,
+					bools));
 	EXPECT_EQ((1U << 2) | (1U << 4), fired_set(self, FIRE_MS));
 }
 

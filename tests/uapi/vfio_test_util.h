@@ -288,4 +288,28 @@ int drop_cap_ipc_lock(void);
 int set_memlock_rlimit(unsigned long long bytes);
 int foll_pins(long long *pins);
 
+/*
+ * Interrupts (vfio_irq_util.c).  vfio_irq_set_*() issue
+ * VFIO_DEVICE_SET_IRQS on @index with @action (a VFIO_IRQ_SET_ACTION_*)
+ * over [start, start + count), with @count eventfds (-1: none), no data,
+ * or @count bools; 0 or a negative errno.  vfio_irq_set_raw() takes the
+ * whole @flags and @len bytes of @data, for inputs the kernel refuses.  eventfd_wait_ms() waits up to
+ * @ms for @efd and reads it: the count read, 0 if nothing came.
+ * pci_hw_config_read() reads @len (1, 2 or 4) bytes at @pos of the real
+ * config space of @bdf as the host sees it (sysfs), little endian; -1 on
+ * error.
+ */
+int vfio_irq_set_raw(int device, uint32_t flags, uint32_t index,
+		     uint32_t start, uint32_t count, const void *data,
+		     size_t len);
+int vfio_irq_set_eventfds(int device, uint32_t index, uint32_t action,
+			  uint32_t start, uint32_t count, const int32_t *fds);
+int vfio_irq_set_none(int device, uint32_t index, uint32_t action,
+		      uint32_t start, uint32_t count);
+int vfio_irq_set_bools(int device, uint32_t index, uint32_t action,
+		       uint32_t start, uint32_t count, const uint8_t *vals);
+uint64_t eventfd_wait_ms(int efd, int ms);
+long long pci_hw_config_read(const char *bdf, unsigned int pos,
+			     unsigned int len);
+
 #endif /* VFIO_TEST_UTIL_H */
