@@ -181,7 +181,8 @@ qemu=(qemu-system-x86_64
 	-device pcie-root-port,id=rp1,chassis=1,slot=1,x-speed=5,x-width=1
 	-device nvme,bus=rp1,serial=vfio0,drive=nvm
 	-device pcie-root-port,id=rp3,chassis=3,slot=3
-	-device virtio-rng-pci,bus=rp3,aer=on)
+	-device virtio-rng-pci,bus=rp3,aer=on
+	-device VGA,romfile=)
 
 # A splat printed before the guest's /init says anything ("testbed: ...")
 # comes from the kernel's own early boot, before any test or module of
