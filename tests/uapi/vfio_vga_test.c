@@ -301,7 +301,7 @@ TEST_F(vga, legacy_memory)
 	/* memory map 0: 0xa0000-0xbffff, graphics mode */
 	ASSERT_EQ(0, reg_write(fd, ri, VGA_GFX_I, VGA_GFX_MISC, 0x01));
 
-	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		fill_pattern(buf, sizeof(buf), i + 1);
 		EXPECT_EQ((ssize_t)sizeof(buf),
 			  vga_pwrite(fd, ri, at[i], buf, sizeof(buf)));
@@ -343,7 +343,7 @@ TEST_F(vga, outside_ranges)
 	unsigned int i;
 
 	RETURN_IF_SETUP_SKIPPED();
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, vga_pread(self->s.device, ri, bad[i], &b, 1))
 			TH_LOG("read at %#llx", (unsigned long long)bad[i]);
 		EXPECT_EQ(-EINVAL, vga_pwrite(self->s.device, ri, bad[i], &b,
