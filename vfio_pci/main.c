@@ -121,6 +121,9 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&vp->irqlock);
 	vfio_init_device(&vp->vdev, &pdev->dev, &vpci_ops);
 	dev_set_drvdata(&pdev->dev, vp);
+	ret = vpci_vga_init(vp);
+	if (ret)
+		goto err_free;
 	vpci_pm_init(vp);
 
 	ret = vfio_register_group_dev(&vp->vdev);
@@ -131,6 +134,8 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_pm:
 	vpci_pm_uninit(vp);
+	vpci_vga_uninit(vp);
+err_free:
 	vpci_free(vp);
 	return ret;
 }
@@ -142,6 +147,7 @@ static void vpci_remove(struct pci_dev *pdev)
 	vpci_hot_reset_del(vp);
 	vfio_unregister_group_dev(&vp->vdev);
 	vpci_pm_uninit(vp);
+	vpci_vga_uninit(vp);
 	vpci_free(vp);
 }
 
