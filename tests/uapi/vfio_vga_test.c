@@ -394,6 +394,72 @@ TEST(not_vga)
 	vfio_session_close(&s);
 }
 
+/*
+ * The "decodes=" field of /dev/vga_arbiter's status for the target
+ * device, into @out; 0 or -errno.
+ */
+static int arb_decodes(int fd, char *out, size_t len)
+{
+	char buf[256], *p, *end;
+	ssize_t n;
+
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	p = strstr(buf, "decodes=");
+	if (!p)
+		return -EPROTO;
+	p += strlen("decodes=");
+	end = strchr(p, ',');
+	if (!end || (size_t)(end - p) >= len)
+		return -EPROTO;
+	memcpy(out, p, end - p);
+	out[end - p] = 0;
+	return 0;
+}
+
+static int arb_cmd(int fd, const char *cmd)
+{
+	ssize_t n = write(fd, cmd, strlen(cmd));
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == strlen(cmd) ? 0 : -EIO;
+}
+
+/*
+ * vfio-pci is the device's VGA arbiter client: the arbiter asks it what
+ * the device decodes, and ignores what userspace says about it instead
+ * ("decodes none" on /dev/vga_arbiter), as for any device whose kernel
+ * driver registered a client.
+ */
+TEST(arbiter_client)
+{
+	struct edu_location loc;
+	char why[512], cmd[300], dec[32];
+	int fd, ret;
+
+	if (vfio_pci_find(VGA_VENDOR, VGA_DEVICE, "VGA", &loc, why,
+			  sizeof(why)))
+		SKIP(return, "%s", why);
+	fd = open("/dev/vga_arbiter", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		SKIP(return, "/dev/vga_arbiter: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "target PCI:%s", loc.bdf);
+	ASSERT_EQ(0, arb_cmd(fd, cmd));
+	ASSERT_EQ(0, arb_decodes(fd, dec, sizeof(dec)));
+	EXPECT_STREQ("io+mem", dec);
+
+	ret = arb_cmd(fd, "decodes none");
+	EXPECT_EQ(0, ret) TH_LOG("decodes none: %s", strerror(-ret));
+	ASSERT_EQ(0, arb_decodes(fd, dec, sizeof(dec)));
+	EXPECT_STREQ("io+mem", dec);
+	/* put it back whatever happened */
+	arb_cmd(fd, "decodes io+mem");
+	close(fd);
+}
+
 /* (Re)loads vfio-pci with @params; devices rebind by driver_override. */
 static int reload_vfio_pci(const char *params)
 {
