@@ -126,6 +126,9 @@ static int vpci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&vp->irqlock);
 	vfio_init_device(&vp->vdev, &pdev->dev, &vpci_ops);
 	dev_set_drvdata(&pdev->dev, vp);
+	ret = vpci_vga_init(vp);
+	if (ret)
+		goto err_free;
 	vpci_pm_init(vp);
 
 	ret = vpci_sriov_probe(vp);
@@ -141,6 +144,8 @@ err_sriov:
 	vpci_sriov_free(vp);
 err_pm:
 	vpci_pm_uninit(vp);
+	vpci_vga_uninit(vp);
+err_free:
 	vpci_free(vp);
 	return ret;
 }
@@ -155,6 +160,7 @@ static void vpci_remove(struct pci_dev *pdev)
 	vfio_unregister_group_dev(&vp->vdev);
 	vpci_sriov_free(vp);
 	vpci_pm_uninit(vp);
+	vpci_vga_uninit(vp);
 	vpci_free(vp);
 }
 

@@ -316,6 +316,8 @@ void vpci_vf_token_put(struct vfio_pci_dev *vp);
 bool vpci_denylisted(struct pci_dev *pdev);
 
 /* vga.c */
+int vpci_vga_init(struct vfio_pci_dev *vp);
+void vpci_vga_uninit(struct vfio_pci_dev *vp);
 ssize_t vpci_vga_rw(struct vfio_pci_dev *vp, char __user *buf, size_t count,
 		    loff_t *ppos, bool iswrite);
 

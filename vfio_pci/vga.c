@@ -7,7 +7,12 @@
  * and [0x3c0, 0x3e0), all open at the end; anything else is -EINVAL.
  * An access is clipped to the end of the range it starts in and runs
  * while the VGA arbiter gives us that resource.
+ *
+ * Every VGA-class device bound to vfio-pci (has_vga or not) is a client
+ * of the VGA arbiter from probe to remove, and takes the device from any
+ * firmware framebuffer or VGA console first, as 6.1 does.
  */
+#include <linux/aperture.h>
 #include <linux/io.h>
 #include <linux/pci.h>
 #include <linux/vgaarb.h>
@@ -84,4 +89,87 @@ out_unmap:
 	else
 		iounmap(io);
 	return ret;
+}
+
+static bool vpci_is_vga(struct pci_dev *pdev)
+{
+	return (pdev->class >> 8) == PCI_CLASS_DISPLAY_VGA;
+}
+
+/*
+ * The arbiter's set_decode callback.  The device keeps its legacy ranges
+ * unless disable_vga hides them from the user and nothing else can need
+ * them from this device: it is not the only VGA device, not on a root bus,
+ * and no bridge sits on its bus or below (the upstream bridge's VGA Enable
+ * can then route the legacy ranges elsewhere).
+ */
+static unsigned int vpci_vga_set_decode(struct pci_dev *pdev, bool single_vga)
+{
+	const unsigned int all = VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM |
+				 VGA_RSRC_LEGACY_IO | VGA_RSRC_LEGACY_MEM;
+	struct pci_dev *bridge = NULL;
+	unsigned char first, last;
+
+	if (single_vga || !vpci_disable_vga || pci_is_root_bus(pdev->bus))
+		return all;
+
+	first = pdev->bus->number;
+	last = pci_bus_max_busnr(pdev->bus);
+	while ((bridge = pci_get_class(PCI_CLASS_BRIDGE_PCI << 8, bridge))) {
+		if (pci_domain_nr(bridge->bus) != pci_domain_nr(pdev->bus) ||
+		    pci_is_root_bus(bridge->bus))
+			continue;
+		if (bridge->bus->number >= first &&
+		    bridge->bus->number <= last) {
+			pci_dev_put(bridge);
+			return all;
+		}
+	}
+	return VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM;
+}
+
+/**
+ * vpci_vga_init() - make a VGA-class device an arbiter client
+ * @vp: the device being probed
+ *
+ * Removes firmware framebuffers and the VGA console that use the device,
+ * registers vpci_vga_set_decode() and tells the arbiter what the device
+ * decodes.  Nothing for a device of another class.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vpci_vga_init(struct vfio_pci_dev *vp)
+{
+	struct pci_dev *pdev = vp->pdev;
+	int ret;
+
+	if (!vpci_is_vga(pdev))
+		return 0;
+
+	ret = aperture_remove_conflicting_pci_devices(pdev, "vfio-pci");
+	if (ret)
+		return ret;
+	ret = vga_client_register(pdev, vpci_vga_set_decode);
+	if (ret)
+		return ret;
+	vga_set_legacy_decoding(pdev, vpci_vga_set_decode(pdev, false));
+	return 0;
+}
+
+/**
+ * vpci_vga_uninit() - undo vpci_vga_init()
+ * @vp: the device being removed
+ *
+ * The device decodes everything again, as before it was bound.
+ */
+void vpci_vga_uninit(struct vfio_pci_dev *vp)
+{
+	struct pci_dev *pdev = vp->pdev;
+
+	if (!vpci_is_vga(pdev))
+		return;
+
+	vga_client_unregister(pdev);
+	vga_set_legacy_decoding(pdev, VGA_RSRC_NORMAL_IO | VGA_RSRC_NORMAL_MEM |
+				VGA_RSRC_LEGACY_IO | VGA_RSRC_LEGACY_MEM);
 }

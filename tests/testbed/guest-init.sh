@@ -270,6 +270,7 @@ else
 	bind_id 1b36:0010 nvme
 	bind_id 1af4:1044 virtio-rng
 	bind_id 8086:5845 nvme-sriov
+	bind_id 1234:1111 vga
 	for prog in /tests/*_test; do
 		[ -x "$prog" ] || continue
 		run_program "$prog" "$TESTBED_TEST_TIMEOUT"

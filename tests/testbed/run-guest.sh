@@ -184,7 +184,8 @@ qemu=(qemu-system-x86_64
 	-device nvme-subsys,id=nvmsub,nqn=vfio-sriov
 	-device nvme,bus=rp2,serial=vfio1,subsys=nvmsub,use-intel-id=on,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4
 	-device pcie-root-port,id=rp3,chassis=3,slot=3
-	-device virtio-rng-pci,bus=rp3,aer=on)
+	-device virtio-rng-pci,bus=rp3,aer=on
+	-device VGA,romfile=)
 
 # A splat printed before the guest's /init says anything ("testbed: ...")
 # comes from the kernel's own early boot, before any test or module of
