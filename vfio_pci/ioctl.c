@@ -176,8 +176,7 @@ static long vpci_get_irq_info(struct vfio_pci_dev *vp, void __user *arg)
  * Return: 1 to carry out the GET or SET, 0 for a successful PROBE,
  * -EINVAL for an unsupported operation, no operation or too little data.
  */
-int vpci_feature_check(u32 flags, size_t size, u32 ops,
-					size_t minsz)
+int vpci_feature_check(u32 flags, size_t size, u32 ops, size_t minsz)
 {
 	if (flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET) & ~ops)
 		return -EINVAL;

@@ -16,8 +16,8 @@
 #include "vfio_test_util.h"
 
 int vfio_irq_set_raw(int device, uint32_t flags, uint32_t index,
-			uint32_t start, uint32_t count, const void *data,
-			size_t len)
+		     uint32_t start, uint32_t count, const void *data,
+		     size_t len)
 {
 	struct vfio_irq_set *set = calloc(1, sizeof(*set) + len);
 	int ret;

@@ -293,11 +293,11 @@ int foll_pins(long long *pins);
  * VFIO_DEVICE_SET_IRQS on @index with @action (a VFIO_IRQ_SET_ACTION_*)
  * over [start, start + count), with @count eventfds (-1: none), no data,
  * or @count bools; 0 or a negative errno.  vfio_irq_set_raw() takes the
- * whole @flags and @len bytes of @data, for inputs the kernel refuses.  eventfd_wait_ms() waits up to
- * @ms for @efd and reads it: the count read, 0 if nothing came.
- * pci_hw_config_read() reads @len (1, 2 or 4) bytes at @pos of the real
- * config space of @bdf as the host sees it (sysfs), little endian; -1 on
- * error.
+ * whole @flags and @len bytes of @data, for inputs the kernel refuses.
+ * eventfd_wait_ms() waits up to @ms for @efd and reads it: the count
+ * read, 0 if nothing came.  pci_hw_config_read() reads @len (1, 2 or 4)
+ * bytes at @pos of the real config space of @bdf as the host sees it
+ * (sysfs), little endian; -1 on error.
  */
 int vfio_irq_set_raw(int device, uint32_t flags, uint32_t index,
 		     uint32_t start, uint32_t count, const void *data,
