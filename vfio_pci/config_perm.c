@@ -315,11 +315,13 @@ static void vpci_perm_msi(struct vfio_pci_dev *vp, int pos)
 }
 
 /*
- * PM: PME cannot be handled by the user, and power-state changes are
- * recorded but not made: the device stays in D0 while it is open.
+ * PM: PME cannot be handled by the user; a write of the PowerState field
+ * moves the function to that state (vpci_perm_write_hook()), and the
+ * field reads the state it is in.
  */
 static void vpci_perm_pm(struct vfio_pci_dev *vp, int pos)
 {
+	vp->perm.pm_pos = pos;
 	__le16 *pmc = (__le16 *)&vp->vconfig[pos + PCI_PM_PMC];
 	__le16 *ctrl = (__le16 *)&vp->vconfig[pos + PCI_PM_CTRL];
 
@@ -713,7 +715,8 @@ static void vpci_vpd_write(struct vfio_pci_dev *vp)
  *
  * Called after the bytes went to vconfig and the hardware: an FLR bit
  * (PCIe or AF) resets the function, an MRRS change reaches the hardware,
- * a write of the VPD flag byte runs a VPD transfer.
+ * a write of the VPD flag byte runs a VPD transfer, a write of PMCSR's
+ * low byte changes the power state.
  */
 void vpci_perm_write_hook(struct vfio_pci_dev *vp, int pos, int size)
 {
@@ -730,4 +733,6 @@ void vpci_perm_write_hook(struct vfio_pci_dev *vp, int pos, int size)
 	if (perm->vpd_pos &&
 	    vpci_hits(pos, size, perm->vpd_pos + PCI_VPD_ADDR + 1))
 		vpci_vpd_write(vp);
+	if (perm->pm_pos && vpci_hits(pos, size, perm->pm_pos + PCI_PM_CTRL))
+		vpci_pmcsr_write(vp, perm->pm_pos);
 }

@@ -25,7 +25,8 @@
 bool vpci_memory_enabled(struct vfio_pci_dev *vp)
 {
 	lockdep_assert_held(&vp->memory_lock);
-	if (vp->pm_suspended)
+	if (vp->pm_suspended ||
+	    (__force int)vp->pdev->current_state >= (__force int)PCI_D3hot)
 		return false;
 	return le16_to_cpup((__le16 *)&vp->vconfig[PCI_COMMAND]) &
 		PCI_COMMAND_MEMORY;
@@ -82,6 +83,7 @@ int vpci_reset(struct vfio_pci_dev *vp)
 		return -EINVAL;
 
 	vpci_zap_and_lock_memory(vp);
+	vpci_set_power_state_locked(vp, PCI_D0);
 	ret = pci_try_reset_function(vp->pdev);
 	up_write(&vp->memory_lock);
 	return ret;
@@ -158,6 +160,7 @@ void vpci_close_device(struct vfio_device *vdev)
 
 	/* Out of any low power state first: the reset needs D0. */
 	vpci_pm_close(vp);
+	vpci_pm_state_release(vp);
 
 	vpci_vf_token_put(vp);
 

@@ -316,6 +316,9 @@ static int vpci_do_hot_reset(struct vfio_pci_dev *vp, struct pci_slot *slot,
 		mutex_unlock(&cur->vma_lock);
 	}
 
+	/* A function the user put in D3hot would not reset */
+	for (i = 0; i < set->nr_devs; i++)
+		vpci_set_power_state_locked(set->devs[i], PCI_D0);
 	ret = pci_reset_bus(vp->pdev);
 
 out_undo:

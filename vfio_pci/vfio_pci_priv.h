@@ -115,6 +115,7 @@ struct vpci_irq_ctx {
  * @exp_pos: offset of the visible PCIe capability, 0 if none
  * @af_pos: offset of the visible AF capability, 0 if none
  * @vpd_pos: offset of the visible VPD capability, 0 if none
+ * @pm_pos: offset of the visible PM capability, 0 if none
  * @readrq: the DEVCTL MRRS field last given to the hardware
  */
 struct vpci_cfg_perm {
@@ -123,6 +124,7 @@ struct vpci_cfg_perm {
 	int exp_pos;
 	int af_pos;
 	int vpd_pos;
+	int pm_pos;
 	u16 readrq;
 };
 
@@ -176,6 +178,8 @@ struct vpci_cfg_perm {
  * @pm_intx_masked: runtime suspend masked INTx; resume unmasks it (igate)
  * @pm_wake_eventfd: signalled when the device resumes from a low power
  *                   state the user asked for (memory_lock)
+ * @pm_save: config space saved when the user put a function without
+ *           No_Soft_Reset in D3hot, restored back in D0 (memory_lock)
  * @vf_token: a PF with SR-IOV: the token its VFs' users must name
  *            (sriov.c), else NULL
  * @sriov_nb: a PF with @vf_token: the PCI bus notifier capturing its VFs
@@ -233,6 +237,7 @@ struct vfio_pci_dev {
 	bool pm_suspended;
 	bool pm_intx_masked;
 	struct eventfd_ctx *pm_wake_eventfd;
+	struct pci_saved_state *pm_save;
 
 	struct vpci_vf_token *vf_token;
 	struct notifier_block sriov_nb;
@@ -339,6 +344,11 @@ ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
 int vpci_perm_build(struct vfio_pci_dev *vp);
 void vpci_perm_free(struct vfio_pci_dev *vp);
 void vpci_perm_write_hook(struct vfio_pci_dev *vp, int pos, int size);
+
+/* pm_state.c */
+int vpci_set_power_state_locked(struct vfio_pci_dev *vp, pci_power_t state);
+void vpci_pm_state_release(struct vfio_pci_dev *vp);
+void vpci_pmcsr_write(struct vfio_pci_dev *vp, int pm_pos);
 
 /* bar_restore.c */
 void vpci_bars_record(struct vfio_pci_dev *vp);

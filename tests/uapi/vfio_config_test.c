@@ -536,8 +536,9 @@ TEST_F(cfg, header)
 
 TEST_F(cfg, pm)
 {
+	struct vfio_region_info bar;
+	uint32_t v, h = 0, w;
 	int pos;
-	uint32_t v;
 
 	RETURN_IF_SETUP_SKIPPED();
 	pos = find_cap(&self->d, PCI_CAP_ID_PM, false);
@@ -555,17 +556,31 @@ TEST_F(cfg, pm)
 	ASSERT_EQ(0, v_read(&self->d, pos + PCI_PM_CTRL, 2, &v));
 	EXPECT_EQ(0, v & PCI_PM_CTRL_PME_ENABLE);
 
-	/* the power state written reads back; back to D0 */
+	/*
+	 * The power state written moves the function there (the hardware
+	 * shows it), and BAR0 is out of reach in D3hot; back to D0.
+	 */
+	ASSERT_EQ(0, vfio_pci_set_command(self->d.s.device, PCI_COMMAND_MEMORY));
+	ASSERT_EQ(0, vfio_region_get_info(self->d.s.device,
+					  VFIO_PCI_BAR0_REGION_INDEX, &bar));
+	ASSERT_EQ(0, vfio_region_read(self->d.s.device, &bar, 0, &w,
+				      sizeof(w)));
 	EXPECT_EQ(0, v & PCI_PM_CTRL_STATE_MASK);
 	ASSERT_EQ(0, v_write(&self->d, pos + PCI_PM_CTRL, 2, v | 3));
 	ASSERT_EQ(0, v_read(&self->d, pos + PCI_PM_CTRL, 2, &v));
 	EXPECT_EQ(3, v & PCI_PM_CTRL_STATE_MASK);
+	ASSERT_EQ(0, h_read(&self->d, pos + PCI_PM_CTRL, 2, &h));
+	EXPECT_EQ(3, h & PCI_PM_CTRL_STATE_MASK) TH_LOG("not in D3hot");
+	EXPECT_EQ(-EIO, vfio_region_read(self->d.s.device, &bar, 0, &w,
+					 sizeof(w)));
 	ASSERT_EQ(0, v_write(&self->d, pos + PCI_PM_CTRL, 2,
 			     v & ~PCI_PM_CTRL_STATE_MASK));
 	ASSERT_EQ(0, v_read(&self->d, pos + PCI_PM_CTRL, 2, &v));
 	EXPECT_EQ(0, v & PCI_PM_CTRL_STATE_MASK);
 	ASSERT_EQ(0, h_read(&self->d, pos + PCI_PM_CTRL, 2, &v));
 	EXPECT_EQ(0, v & PCI_PM_CTRL_STATE_MASK);
+	EXPECT_EQ(0, vfio_region_read(self->d.s.device, &bar, 0, &w,
+				      sizeof(w)));
 }
 
 TEST_F(cfg, msi)
