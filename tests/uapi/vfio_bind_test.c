@@ -192,6 +192,31 @@ TEST_F(newid, new_id_then_remove_id)
 	EXPECT_TRUE(bound_to(self->nic.bdf, ""));
 }
 
+/*
+ * The ids= parameter (read when vfio-pci loads) binds every unbound
+ * device with one of the IDs, as new_id does; reloaded without it, the
+ * e1000 stays unbound.  The teardown puts it back on vfio-pci.
+ */
+TEST_F(newid, ids_parameter)
+{
+	struct stat st;
+	int ret;
+
+	RETURN_IF_SETUP_SKIPPED();
+	if (stat(VFIO_PCI_KO, &st))
+		SKIP(return, "no %s to reload", VFIO_PCI_KO);
+	ret = vfio_pci_reload("ids=8086:100e");
+	if (ret == -EBUSY || ret == -EWOULDBLOCK)
+		SKIP(return, "vfio-pci is in use: %s", strerror(-ret));
+	ASSERT_EQ(0, ret) TH_LOG("load with ids=: %s", strerror(-ret));
+	EXPECT_TRUE(bound_to(self->nic.bdf, "vfio-pci"));
+	EXPECT_EQ(0, group_open_close(self->nic.bdf));
+
+	ret = vfio_pci_reload("");
+	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
+	EXPECT_TRUE(bound_to(self->nic.bdf, ""));
+}
+
 TEST_F(newid, bad_ids)
 {
 	RETURN_IF_SETUP_SKIPPED();

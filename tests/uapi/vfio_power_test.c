@@ -23,7 +23,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
@@ -38,7 +37,6 @@
 #define E1000E_RAH0		0x5404
 
 #define PARAM_IDLE_D3	"/sys/module/vfio_pci/parameters/disable_idle_d3"
-#define VFIO_PCI_KO	"/lib/modules/testbed/vfio-pci.ko"
 
 /* Runtime suspend is asynchronous: how long to wait for a state. */
 #define STATE_TIMEOUT_MS	5000
@@ -543,22 +541,6 @@ TEST(edu_without_pm_cap)
 		EXPECT_STRNE("D3hot", ps);
 }
 
-/* (Re)loads vfio-pci with @params; devices rebind by driver_override. */
-static int reload_vfio_pci(const char *params)
-{
-	int fd, ret = 0;
-
-	if (syscall(SYS_delete_module, "vfio_pci", O_NONBLOCK))
-		return -errno;
-	fd = open(VFIO_PCI_KO, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static bool bound_to_vfio_pci(const char *bdf)
 {
 	char drv[64];
@@ -590,7 +572,7 @@ TEST(disable_idle_d3)
 	if (idle_d3_disabled())
 		SKIP(return, "vfio-pci was loaded with disable_idle_d3=1");
 
-	ret = reload_vfio_pci("disable_idle_d3=1");
+	ret = vfio_pci_reload("disable_idle_d3=1");
 	if (ret == -EBUSY || ret == -EWOULDBLOCK)
 		SKIP(return, "vfio-pci is in use: %s", strerror(-ret));
 	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
@@ -613,7 +595,7 @@ TEST(disable_idle_d3)
 	}
 
 	/* Back to the default: idle D3hot */
-	ret = reload_vfio_pci("");
+	ret = vfio_pci_reload("");
 	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
 	EXPECT_FALSE(idle_d3_disabled());
 	EXPECT_TRUE(bound_to_vfio_pci(loc.bdf));

@@ -730,3 +730,18 @@ int foll_pins(long long *pins)
 	*pins = acq - rel;
 	return 0;
 }
+
+int vfio_pci_reload(const char *params)
+{
+	int fd, ret = 0;
+
+	if (syscall(SYS_delete_module, "vfio_pci", O_NONBLOCK))
+		return -errno;
+	fd = open(VFIO_PCI_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}

@@ -312,4 +312,14 @@ uint64_t eventfd_wait_ms(int efd, int ms);
 long long pci_hw_config_read(const char *bdf, unsigned int pos,
 			     unsigned int len);
 
+/*
+ * The vfio-pci module the testbed loaded (ours or the in-tree one, both
+ * named vfio-pci.ko): vfio_pci_reload() unloads it and loads it again
+ * with the module parameters @params ("" for none); devices rebind by
+ * their driver_override.  0, or a negative errno (-EBUSY/-EWOULDBLOCK
+ * while something holds the module).
+ */
+#define VFIO_PCI_KO	"/lib/modules/testbed/vfio-pci.ko"
+int vfio_pci_reload(const char *params);
+
 #endif /* VFIO_TEST_UTIL_H */

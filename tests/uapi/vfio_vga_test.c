@@ -27,7 +27,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
@@ -67,7 +66,6 @@
 #define VGA_CRTC_START_HI	0x0c	/* all eight bits are stored */
 
 #define PARAM_DISABLE_VGA	"/sys/module/vfio_pci/parameters/disable_vga"
-#define VFIO_PCI_KO		"/lib/modules/testbed/vfio-pci.ko"
 
 /* pread/pwrite at a region offset: bytes done or -errno. */
 static ssize_t vga_pread(int fd, const struct vfio_region_info *info,
@@ -460,22 +458,6 @@ TEST(arbiter_client)
 	close(fd);
 }
 
-/* (Re)loads vfio-pci with @params; devices rebind by driver_override. */
-static int reload_vfio_pci(const char *params)
-{
-	int fd, ret = 0;
-
-	if (syscall(SYS_delete_module, "vfio_pci", O_NONBLOCK))
-		return -errno;
-	fd = open(VFIO_PCI_KO, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params, 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* VGA region info and a read of the misc output register, or -errno */
 static int vga_region_works(const struct edu_location *loc)
 {
@@ -524,14 +506,14 @@ TEST(disable_vga)
 	EXPECT_EQ(0444, st.st_mode & 0777);
 	EXPECT_EQ(0, vga_region_works(&loc));
 
-	ret = reload_vfio_pci("disable_vga=1");
+	ret = vfio_pci_reload("disable_vga=1");
 	if (ret == -EBUSY || ret == -EWOULDBLOCK)
 		SKIP(return, "vfio-pci is in use: %s", strerror(-ret));
 	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
 	EXPECT_TRUE(vga_disabled());
 	EXPECT_EQ(-EINVAL, vga_region_works(&loc));
 
-	ret = reload_vfio_pci("");
+	ret = vfio_pci_reload("");
 	ASSERT_EQ(0, ret) TH_LOG("reload: %s", strerror(-ret));
 	EXPECT_FALSE(vga_disabled());
 	EXPECT_EQ(0, vga_region_works(&loc));
