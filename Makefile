@@ -113,6 +113,7 @@ all-kernels:
 tests:
 	$(MAKE) -C tests/uapi O=$(TESTS_OUT)
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)
+	$(MAKE) -C tests/clients O=$(TESTS_OUT)
 
 examples:
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)

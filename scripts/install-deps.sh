@@ -30,6 +30,9 @@ packages=(
 	# the QEMU testbed
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd file
 	coreutils
+	# the real clients run in the testbed (tests/clients): dpdk-testpmd,
+	# dpdk-devbind.py (which runs lspci), driverctl
+	dpdk dpdk-dev pciutils driverctl
 )
 
 BACKPORTS=bookworm-backports

@@ -56,7 +56,7 @@ while read -r f; do
 	[ -n "$f" ] || continue
 	"${checkpatch[@]}" --ignore "$USERSPACE_IGNORE" "$f" ||
 		finding "checkpatch: $f"
-done <<<"$(source_files tests/uapi tests/examples tests/bench)"
+done <<<"$(source_files tests/uapi tests/examples tests/bench tests/clients)"
 
 # 2. sparse (C=2 checks every file, even those already built), through
 # the Makefile: it builds in build/kernel-<release>/, never in the tree
@@ -74,6 +74,8 @@ rm -f "$log"
 if command -v shellcheck >/dev/null; then
 	shellcheck -S warning scripts/*.sh tests/*.sh tests/testbed/*.sh \
 		tests/bench/*.sh .ci/run || finding "shellcheck"
+	shellcheck -S warning -s sh -x tests/clients/*.sh ||
+		finding "shellcheck (tests/clients)"
 else
 	finding "shellcheck is not installed (run scripts/install-deps.sh)"
 fi

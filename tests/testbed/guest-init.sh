@@ -12,7 +12,11 @@
 # enable_unsafe_noiommu_mode=1, binds only edu and runs only the programs
 # named in NOIOMMU_TESTS; testbed.intremap=off (run-guest.sh --no-intremap,
 # a vIOMMU without interrupt remapping) binds only edu and runs only the
-# programs named in NOINTREMAP_TESTS.
+# programs named in NOINTREMAP_TESTS; testbed.hostfs=on (run-guest.sh, in
+# modes ours and reference on Debian's kernels) loads /lib/hostfs's
+# modules and mounts the host's root file system read-only at /host (9p
+# tag hostfs), with /dev, /proc, /sys bound into it and tmpfs on its
+# tmp, run and mnt, for the real-client tests (tests/clients/lib.sh).
 #
 # Output channels: kernel messages and demo output go to ttyS0 (the
 # console); the TAP stream goes to ttyS1 (fd 3) only, so the two never
@@ -58,8 +62,14 @@ case " $(cat /proc/cmdline) " in
 *" testbed.intremap=off "*) nointremap=1 ;;
 esac
 
+hostfs=0
+case " $(cat /proc/cmdline) " in
+*" testbed.hostfs=on "*) hostfs=1 ;;
+esac
+
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 exec 3>/dev/ttyS1
+stty -F /dev/ttyS2 raw -echo 2>/dev/null
 
 tap() {
 	echo "$*" >&3
@@ -159,6 +169,30 @@ unload_modules() {
 	done
 }
 
+# mount_hostfs: the host's root file system at /host (see the header).
+mount_hostfs() {
+	for ko in $(cat /lib/hostfs/order); do
+		if ! insmod "/lib/hostfs/$ko" 2>/tmp/insmod.err; then
+			tap "not ok - insmod $ko (host file system)"
+			sed 's/^/# /' /tmp/insmod.err >&3
+			return
+		fi
+	done
+	if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 \
+		hostfs /host 2>/tmp/mount.err; then
+		tap "not ok - mount the host file system at /host"
+		sed 's/^/# /' /tmp/mount.err >&3
+		return
+	fi
+	for dir in dev proc sys; do
+		mount --bind "/$dir" "/host/$dir"
+	done
+	for dir in tmp run mnt; do
+		mount -t tmpfs tmpfs "/host/$dir"
+	done
+	tap "ok - mount the host file system at /host"
+}
+
 # bind_id <vendor:device> <label>: bind every such device to vfio-pci.
 bind_id() {
 	want=$1
@@ -248,6 +282,8 @@ tap "# testbed: setup mode=$TESTBED_MODE noiommu=$noiommu nointremap=$nointremap
 kmemleak_clear
 say "mode $TESTBED_MODE, loading modules"
 load_modules
+# Before the devices are bound: virtio_pci would take virtio-rng.
+[ $hostfs = 1 ] && mount_hostfs
 
 if [ "$TESTBED_MODE" = demo ]; then
 	bind_id 1234:11e8 edu
@@ -271,6 +307,7 @@ else
 	bind_id 1af4:1044 virtio-rng
 	bind_id 8086:5845 nvme-sriov
 	bind_id 1234:1111 vga
+	bind_id 1b36:0005 pci-testdev
 	for prog in /tests/*_test; do
 		[ -x "$prog" ] || continue
 		run_program "$prog" "$TESTBED_TEST_TIMEOUT"

@@ -7,9 +7,14 @@
 # <work dir>/root: busybox-static with its applet links, guest-init.sh as
 # /init, the kernel modules of <mode> (see resolve-modules.sh), and the
 # modules the tests load themselves (resolve-modules.sh testmods) in
-# /lib/testmods, with their load order in /lib/testmods/order, and the
-# programs to run: every executable *_test in <tests dir> (modes ours and
-# reference) or the tests/examples programs built there (mode demo).
+# /lib/testmods, with their load order in /lib/testmods/order, the
+# modules that mount the host's file system (resolve-modules.sh hostfs)
+# in /lib/hostfs with their order in /lib/hostfs/order, the real-client
+# tests' shell library (tests/clients/lib.sh) as /lib/testbed/clients.sh
+# and their data (<tests dir>/data, e.g. the nested guest's kernel) in
+# /data, and the programs to run: every executable *_test in <tests dir>
+# (modes ours and reference) or the tests/examples programs built there
+# (mode demo).
 # Environment: TESTBED_BUILDDIR and TESTBED_MODROOT, passed on to
 # resolve-modules.sh; TESTBED_TEST_TIMEOUT.
 set -euo pipefail
@@ -36,7 +41,8 @@ file -L "$busybox" | grep -q 'statically linked' ||
 fs=$work/root
 rm -rf "$fs"
 mkdir -p "$fs"/{bin,dev,proc,sys,tmp,etc,tests,examples} \
-	"$fs"/lib/modules/testbed "$fs"/lib/testmods
+	"$fs"/lib/modules/testbed "$fs"/lib/testmods "$fs"/lib/hostfs \
+	"$fs"/lib/testbed "$fs"/host "$fs"/data
 
 cp "$busybox" "$fs/bin/busybox"
 for applet in $("$fs/bin/busybox" --list); do
@@ -84,6 +90,19 @@ done <"$work/modules.list"
 while read -r path; do
 	copy_module "$path" "$fs/lib/testmods"
 done <"$work/testmods.list" >"$fs/lib/testmods/order"
+
+# The host's file system over 9p (the real-client tests run host
+# programs: qemu, dpdk-testpmd, dpdk-devbind.py).  A kernel that cannot
+# resolve them (the debug kernel has them built in) gets none.
+"$here/resolve-modules.sh" hostfs "$release" >"$work/hostfs.list" \
+	2>/dev/null || : >"$work/hostfs.list"
+while read -r path; do
+	copy_module "$path" "$fs/lib/hostfs"
+done <"$work/hostfs.list" >"$fs/lib/hostfs/order"
+install -m 0644 "$root/tests/clients/lib.sh" "$fs/lib/testbed/clients.sh"
+if [ -d "$tests/data" ]; then
+	cp -R "$tests/data/." "$fs/data/"
+fi
 
 # Programs.
 if [ "$mode" = demo ]; then

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# resolve-modules.sh <ours|reference|testmods> <kernel release>
+# resolve-modules.sh <ours|reference|testmods|hostfs> <kernel release>
 #
 # Print, one per line and in load order, the host paths of the kernel
 # modules the testbed guest loads:
@@ -18,7 +18,10 @@
 #              i2c-i801 with its dependencies (a host DMA driver for the
 #              ICH9 SMBus function, for the viability tests) and the test
 #              modules built into <build directory>/tests/kmod.  Nothing
-#              is printed for what this kernel lacks (the tests skip).
+#              is printed for what this kernel lacks (the tests skip);
+#   hostfs     the modules that mount the host's root file system in the
+#              guest (virtio_pci, 9pnet_virtio, 9p) with their
+#              dependencies: nothing for what the kernel has built in.
 # Paths may name compressed modules (.ko.xz, .ko.zst); the caller
 # decompresses them.
 # Environment: TESTBED_BUILDDIR (our build directory, for mode ours),
@@ -101,6 +104,11 @@ testmods)
 	if [ -n "$builddir" ] && [ -d "$builddir/tests/kmod" ]; then
 		find "$builddir/tests/kmod" -name '*.ko' -type f | sort
 	fi
+	;;
+hostfs)
+	for mod in virtio_pci 9pnet_virtio 9p; do
+		show_depends "$mod" | insmod_paths
+	done | uniq_keep_order
 	;;
 *)
 	die "unknown mode '$mode'"

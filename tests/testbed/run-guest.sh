@@ -32,6 +32,12 @@
 #              remapping: only edu is bound and only the programs of
 #              guest-init.sh's NOINTREMAP_TESTS run; reported as mode
 #              <mode>-nointremap (also the default --out directory name).
+# Modes ours and reference on Debian's kernels (not the debug kernel, not
+# --no-intremap) also share the host's root file system read-only with
+# the guest (9p, tag hostfs; testbed.hostfs=on on the kernel command
+# line) for the real-client tests.  In every mode the guest's ttyS2 is a
+# request channel to this QEMU's monitor (tests/testbed/qmp-relay.py,
+# logged in <out>/qmp.log): the hot-unplug test asks for device_del.
 # Environment: TESTBED_TEST_TIMEOUT, seconds each program may run in the
 # guest (default 300; 900 for the debug kernel).
 #
@@ -43,7 +49,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 usage() {
-	sed -n '4,39s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,46s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -128,12 +134,17 @@ command -v qemu-system-x86_64 >/dev/null ||
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out"/results.tap "$out"/console.log "$out"/qemu.log "$out"/kunit-*
+rm -f "$out"/results.tap "$out"/console.log "$out"/qemu.log "$out"/kunit-* \
+	"$out"/requests.log "$out"/qmp.log
 work=$(mktemp -d "${TMPDIR:-/tmp}/testbed.XXXXXX")
 qemu_pid=""
+relay_pid=""
 cleanup() {
 	if [ -n "$qemu_pid" ]; then
 		kill "$qemu_pid" 2>/dev/null || true
+	fi
+	if [ -n "$relay_pid" ]; then
+		kill "$relay_pid" 2>/dev/null || true
 	fi
 	rm -rf "$work"
 }
@@ -162,6 +173,14 @@ if [ "$mode" = noiommu ]; then
 	append="$append testbed.mode=noiommu"
 	iommu=()
 fi
+# The host's root file system for the real-client tests (see the header).
+hostfs=()
+if [ -z "$debug_dir" ] && [ "$intremap" = on ] &&
+   { [ "$mode" = ours ] || [ "$mode" = reference ]; }; then
+	# shellcheck disable=SC2054 # the commas are qemu's own syntax
+	hostfs=(-virtfs local,path=/,mount_tag=hostfs,security_model=none,readonly=on,multidevs=remap)
+	append="$append testbed.hostfs=on"
+fi
 
 # shellcheck disable=SC2054 # the commas are qemu's own syntax
 qemu=(qemu-system-x86_64
@@ -172,11 +191,15 @@ qemu=(qemu-system-x86_64
 	-serial chardev:con
 	-chardev "file,id=res,path=$out/results.tap"
 	-device isa-serial,chardev=res,index=1
+	-chardev "file,id=req,path=$out/requests.log"
+	-device isa-serial,chardev=req,index=2
+	-qmp "unix:$work/qmp.sock,server=on,wait=off"
 	"${iommu[@]}"
+	"${hostfs[@]}"
 	-device edu
 	-netdev hubport,hubid=0,id=h0 -device e1000,netdev=h0,romfile=
 	-netdev hubport,hubid=0,id=h1 -device e1000,netdev=h1,romfile=
-	-netdev hubport,hubid=1,id=h2 -device e1000e,netdev=h2,romfile=
+	-netdev hubport,hubid=0,id=h2 -device e1000e,netdev=h2,romfile=
 	-drive if=none,id=nvm,driver=null-co,read-zeroes=on
 	-device pcie-root-port,id=rp1,chassis=1,slot=1,x-speed=5,x-width=1
 	-device nvme,bus=rp1,serial=vfio0,drive=nvm
@@ -185,6 +208,8 @@ qemu=(qemu-system-x86_64
 	-device nvme,bus=rp2,serial=vfio1,subsys=nvmsub,use-intel-id=on,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4
 	-device pcie-root-port,id=rp3,chassis=3,slot=3
 	-device virtio-rng-pci,bus=rp3,aer=on
+	-device pcie-root-port,id=rp4,chassis=4,slot=4
+	-device pci-testdev,bus=rp4,id=hotdev
 	-device VGA,romfile=)
 
 # A splat printed before the guest's /init says anything ("testbed: ...")
@@ -204,8 +229,12 @@ attempt=1
 while :; do
 	echo "run-guest: booting $kernel in mode $mode (logs in $out)"
 	start=$(date +%s)
+	: >"$out/requests.log"
 	timeout -k 10 "$limit" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
 	qemu_pid=$!
+	python3 "$here/qmp-relay.py" "$work/qmp.sock" "$out/requests.log" \
+		>>"$out/qmp.log" 2>&1 &
+	relay_pid=$!
 	if [ "$mode" = demo ]; then
 		# Show the guest console live while it runs, without the
 		# firmware's terminal control sequences.
@@ -216,6 +245,8 @@ while :; do
 	status=0
 	wait "$qemu_pid" || status=$?
 	qemu_pid=""
+	wait "$relay_pid" 2>/dev/null || true
+	relay_pid=""
 	echo "run-guest: guest finished after $(($(date +%s) - start)) s"
 	if [ "$attempt" -ge 2 ] || ! boot_splat; then
 		break
