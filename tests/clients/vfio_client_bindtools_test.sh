@@ -179,6 +179,12 @@ cycle() {
 	check "libvirt reattach $1 (vfio-pci -> $2)" libvirt_reattach "$1"
 	expect "libvirt reattach" "$1" "$2" "(null)"
 
+	# driverctl runs as it is: set-override and unset-override need
+	# bash, realpath, cut and /sbin/modprobe (it looks for
+	# /sys/module/vfio-pci, which never exists, so it always runs
+	# `modprobe -q vfio-pci`: a no-op, vfio_pci is loaded), not
+	# udevadm (only list-devices --debug calls it); --nosave keeps it
+	# off /etc/driverctl.d, read-only here.
 	tool "driverctl" driverctl --nosave set-override "$1" vfio-pci
 	expect "driverctl set-override" "$1" vfio-pci vfio-pci
 	tool "driverctl" driverctl --nosave unset-override "$1"
