@@ -87,7 +87,11 @@ pci_devices() {
 # pci_driver <bdf>: the name of the driver bound to a function, or "none".
 pci_driver() {
 	drv=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)
-	echo "${drv:+${drv##*/}}${drv:-none}"
+	if [ -n "$drv" ]; then
+		echo "${drv##*/}"
+	else
+		echo none
+	fi
 }
 
 # vfio_bind <bdf>: bind a function to vfio-pci through driver_override
