@@ -212,7 +212,8 @@ bind_id() {
 		if [ "${drv##*/}" = vfio-pci ]; then
 			tap "ok - bind $bdf ($2 $want) to vfio-pci"
 		else
-			tap "not ok - bind $bdf ($2 $want) to vfio-pci: driver is ${drv:+${drv##*/}}${drv:-none}"
+			drv=${drv##*/}
+			tap "not ok - bind $bdf ($2 $want) to vfio-pci: driver is ${drv:-none}"
 		fi
 	done
 	[ $found = 1 ] || tap "not ok - no $2 ($want) device in the guest"
