@@ -58,6 +58,8 @@
 #define SMALL_STRIDE	(2 * SZ_4K)
 
 #define MAX_SIZES	8
+#define PAGEMAP_PRESENT		(1ULL << 63)
+#define PAGEMAP_PFN_MASK	((1ULL << 55) - 1)
 #define MAX_COUNTS	8
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -238,6 +240,39 @@ static int smaps_of(void *addr, long *anon_huge_kb, long *hugetlb_kb)
 	return found ? 0 : -1;
 }
 
+/*
+ * The number of physically contiguous runs of 4 KiB pages in [@p, @p +
+ * @size), from /proc/self/pagemap (root sees the frame numbers); 0 if it
+ * cannot be read.  A backend that keeps runs does per-run work on them.
+ */
+static unsigned long phys_runs(const char *p, size_t size)
+{
+	unsigned long runs = 0, i, n = size / SZ_4K;
+	uint64_t e, pfn, prev = 0;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (pread(fd, &e, sizeof(e),
+			  ((uintptr_t)p / SZ_4K + i) * sizeof(e)) != sizeof(e)) {
+			runs = 0;
+			break;
+		}
+		pfn = e & PAGEMAP_PFN_MASK;
+		if (!(e & PAGEMAP_PRESENT) || !pfn) {
+			runs = 0;
+			break;
+		}
+		if (!i || pfn != prev + 1)
+			runs++;
+		prev = pfn;
+	}
+	close(fd);
+	return runs;
+}
+
 /* Memory of @b, faulted in; NULL (and an error line) on failure. */
 static void *alloc_backing(enum backing b, size_t size, const char *figure)
 {
@@ -294,8 +329,9 @@ static void *alloc_backing(enum backing b, size_t size, const char *figure)
 		munmap(p, size);
 		return NULL;
 	}
-	emit_info("%s AnonHugePages=%ldkB Private_Hugetlb=%ldkB of %ldkB",
-		  figure, anon_huge_kb, hugetlb_kb, want_kb);
+	emit_info("%s AnonHugePages=%ldkB Private_Hugetlb=%ldkB of %ldkB, %lu physical runs",
+		  figure, anon_huge_kb, hugetlb_kb, want_kb,
+		  phys_runs(p, size));
 	if ((b == BACKING_4K && anon_huge_kb) ||
 	    (b == BACKING_THP && anon_huge_kb < want_kb) ||
 	    (b == BACKING_HUGETLB && hugetlb_kb < want_kb)) {
