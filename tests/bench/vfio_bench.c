@@ -60,6 +60,7 @@
 #define MAX_SIZES	8
 #define PAGEMAP_PRESENT		(1ULL << 63)
 #define PAGEMAP_PFN_MASK	((1ULL << 55) - 1)
+#define PAGEMAP_BATCH		512UL
 #define MAX_COUNTS	8
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -252,27 +253,33 @@ static int smaps_of(void *addr, long *anon_huge_kb, long *hugetlb_kb)
  */
 static unsigned long phys_runs(const char *p, size_t size)
 {
-	unsigned long runs = 0, i, n = size / SZ_4K;
-	uint64_t e, pfn, prev = 0;
+	unsigned long runs = 0, i, j, n = size / SZ_4K, first;
+	uint64_t e[PAGEMAP_BATCH], pfn, prev = 0;
+	size_t len;
 	int fd;
 
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (pread(fd, &e, sizeof(e),
-			  ((uintptr_t)p / SZ_4K + i) * sizeof(e)) != sizeof(e)) {
+	first = (uintptr_t)p / SZ_4K;
+	for (i = 0; i < n; i += PAGEMAP_BATCH) {
+		len = (n - i < PAGEMAP_BATCH ? n - i : PAGEMAP_BATCH) *
+		      sizeof(e[0]);
+		if (pread(fd, e, len, (first + i) * sizeof(e[0])) !=
+		    (ssize_t)len) {
 			runs = 0;
 			break;
 		}
-		pfn = e & PAGEMAP_PFN_MASK;
-		if (!(e & PAGEMAP_PRESENT) || !pfn) {
-			runs = 0;
-			break;
+		for (j = 0; j < len / sizeof(e[0]); j++) {
+			pfn = e[j] & PAGEMAP_PFN_MASK;
+			if (!(e[j] & PAGEMAP_PRESENT) || !pfn) {
+				close(fd);
+				return 0;
+			}
+			if (!(i + j) || pfn != prev + 1)
+				runs++;
+			prev = pfn;
 		}
-		if (!i || pfn != prev + 1)
-			runs++;
-		prev = pfn;
 	}
 	close(fd);
 	return runs;
