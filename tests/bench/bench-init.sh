@@ -7,8 +7,9 @@
 #   BENCH_ARGS       arguments of every /bench/vfio_bench run
 #   INTREE_MODULES   .ko names under /lib/modules/intree, in load order
 #   OURS_MODULES     .ko names under /lib/modules/ours, in load order
-# Each round loads one side's modules, binds edu to vfio-pci, runs
-# /bench/vfio_bench --side <side> --round <n>, unbinds edu and unloads
+# Each round loads one side's modules, binds edu (and the peers the
+# pfnmap and irq benchmarks use: the e1000e, ivshmem) to vfio-pci, runs
+# /bench/vfio_bench --side <side> --round <n>, unbinds them and unloads
 # the modules, then does the same for the other side; odd rounds start
 # with the in-tree modules, even rounds with ours.
 #
@@ -38,12 +39,15 @@ say() {
 	echo "bench: $*" >/dev/console
 }
 
-# The sysfs directory of edu (1234:11e8).
+# The sysfs directories of edu (1234:11e8) and of the peers: the e1000e
+# (8086:10d3) and ivshmem (1af4:1110), when the machine has them.
 edu=""
+peers=""
 for dev in /sys/bus/pci/devices/*; do
-	if [ "$(cat "$dev/vendor"):$(cat "$dev/device")" = 0x1234:0x11e8 ]; then
-		edu=$dev
-	fi
+	case "$(cat "$dev/vendor"):$(cat "$dev/device")" in
+	0x1234:0x11e8) edu=$dev ;;
+	0x8086:0x10d3 | 0x1af4:0x1110) peers="$peers $dev" ;;
+	esac
 done
 
 # run_side <side> <round>: load, bind, measure, unbind, unload.
@@ -67,15 +71,16 @@ run_side() {
 			break
 		fi
 	done
-	bdf=${edu##*/}
 	if [ $ok = 1 ]; then
-		echo vfio-pci >"$edu/driver_override"
-		echo "$bdf" >/sys/bus/pci/drivers_probe 2>/dev/null
-		drv=$(readlink "$edu/driver")
-		if [ "${drv##*/}" != vfio-pci ]; then
-			out "error $side $round setup edu $bdf not bound to vfio-pci"
-			ok=0
-		fi
+		for dev in $edu $peers; do
+			echo vfio-pci >"$dev/driver_override"
+			echo "${dev##*/}" >/sys/bus/pci/drivers_probe 2>/dev/null
+			drv=$(readlink "$dev/driver")
+			if [ "${drv##*/}" != vfio-pci ]; then
+				out "error $side $round setup ${dev##*/} not bound to vfio-pci"
+				ok=0
+			fi
+		done
 	fi
 	if [ $ok = 1 ]; then
 		# shellcheck disable=SC2086 # BENCH_ARGS: several words
@@ -83,8 +88,10 @@ run_side() {
 			</dev/null >&3 2>/tmp/err ||
 			out "error $side $round vfio_bench exit status $?: $(cat /tmp/err)"
 	fi
-	[ -e "$edu/driver" ] && echo "$bdf" >"$edu/driver/unbind"
-	echo >"$edu/driver_override"
+	for dev in $edu $peers; do
+		[ -e "$dev/driver" ] && echo "${dev##*/}" >"$dev/driver/unbind"
+		echo >"$dev/driver_override"
+	done
 	for mod in $loaded; do
 		rmmod "$mod" 2>/tmp/err ||
 			out "error $side $round teardown rmmod $mod: $(cat /tmp/err)"

@@ -5,7 +5,7 @@
 # VFIO modules of the same kernel, in one testbed guest boot.
 #
 #   run-bench.sh [--kernel <release>] [--rounds N] [--reps N]
-#                [--sizes 64M,256M[,1G]] [--bench map[,small,open]]
+#                [--sizes 64M,256M[,1G]] [--bench map[,small,...]]
 #                [--memory 4G] [--build <dir>] [--out <dir>]
 #                [--timeout <seconds>]
 #
@@ -14,10 +14,14 @@
 #              in turn, alternating which side goes first
 #   --reps     repetitions of each measurement within a round (default 3)
 #   --sizes    MAP/UNMAP sizes (default 64M,256M; 1G fits in --memory 4G)
-#   --bench    vfio_bench's sub-benchmarks (default map,small,open): map
+#   --bench    vfio_bench's sub-benchmarks (default: all of them): map
 #              (MAP_DMA/UNMAP_DMA of 4k, thp and hugetlb memory), small
 #              (4 KiB mappings up to dma_entry_limit, and their teardown at
-#              close), open (device open-to-close)
+#              close), open (device open-to-close), pfnmap (a peer's BAR
+#              mmap), threads (MAP_DMA from two threads), config (config
+#              pread latency), bar (BAR pread/pwrite), irq (INTx and MSI-X
+#              latency), kmem (kernel memory per GiB mapped), curve (map
+#              time against size and number of mappings)
 #   --memory   guest RAM (default 4G)
 #   --build    our modules' build directory (default build/kernel-<release>)
 #   --out      where summary.txt, samples.log and console.log go (default
@@ -27,8 +31,10 @@
 # guest, for machines where concurrent TCG guests must not run.
 #
 # Builds our modules and tests/bench, boots one guest (the testbed's q35
-# machine: TCG, intel-iommu with intremap, edu), prints each figure's
-# median per side and the ratio ours / in-tree, and keeps every sample.
+# machine: TCG, intel-iommu with intremap, edu, the e1000e, plus a 64 MiB
+# ivshmem-plain for the pfnmap benchmark), prints each figure's median
+# per side, the ratio (above 1: ours better) and the TARGETS of issue 9,
+# and keeps every sample.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,7 +42,7 @@ root=$(cd "$here/../.." && pwd)
 testbed=$root/tests/testbed
 
 usage() {
-	sed -n '4,27s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,32s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -49,7 +55,7 @@ kernel=""
 rounds=5
 reps=3
 sizes=64M,256M
-bench=map,small,open
+bench=map,small,open,pfnmap,threads,config,bar,irq,kmem,curve
 memory=4G
 build=""
 out=""
@@ -121,13 +127,17 @@ EOF
 (cd "$fs" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$work/initrd.gz"
 
-# 3. The guest.  Enough 2 MiB hugetlb pages for the largest size.
+# 3. The guest.  Enough 2 MiB hugetlb pages for the largest size, and
+# for the two buffers of the first size that the threads benchmark maps.
 max_mib=0
+first_mib=0
 for s in ${sizes//,/ }; do
 	mib=${s%[MG]}
 	[ "${s: -1}" = G ] && mib=$((mib * 1024))
+	[ "$first_mib" = 0 ] && first_mib=$mib
 	[ "$mib" -gt "$max_mib" ] && max_mib=$mib
 done
+[ $((2 * first_mib)) -gt "$max_mib" ] && max_mib=$((2 * first_mib))
 append="console=ttyS0 intel_iommu=on panic=-1"
 append="$append hugepagesz=2M hugepages=$((max_mib / 2 + 8))"
 # shellcheck disable=SC2054 # the commas are qemu's own syntax
@@ -139,6 +149,8 @@ qemu=(qemu-system-x86_64
 	-chardev "file,id=res,path=$out/samples.log"
 	-device isa-serial,chardev=res,index=1
 	-device intel-iommu,intremap=on -device edu
+	-object memory-backend-ram,id=shm,size=64M
+	-device ivshmem-plain,memdev=shm
 	-netdev hubport,hubid=0,id=h0 -device e1000,netdev=h0,romfile=
 	-netdev hubport,hubid=0,id=h1 -device e1000,netdev=h1,romfile=
 	-netdev hubport,hubid=1,id=h2 -device e1000e,netdev=h2,romfile=
