@@ -8,11 +8,13 @@
  *
  * The request goes out through the testbed's request channel: the line
  * "device_del hotdev" written to the guest's ttyS2 is relayed to QEMU's
- * monitor (tests/testbed/qmp-relay.py).  QEMU presses the slot's
- * attention button; the guest's pciehp powers the slot off five seconds
- * later, which removes the device: vfio-pci's remove() waits for the
- * user and, as in 6.1's vfio_unregister_group_dev(), asks for the device
- * back through REQ at once and again every 10 seconds.
+ * monitor (tests/testbed/qmp-relay.py).  QEMU 7.2's q35 signals the
+ * unplug through ACPI (the guest's acpiphp runs the root port's slot; a
+ * pciehp slot would add a 5 s attention-button delay), and the guest
+ * removes the device: vfio-pci's remove() waits for the user and, as in
+ * 6.1's vfio_unregister_group_dev(), asks for the device back through
+ * REQ at once and again every 10 seconds.  QEMU reports DEVICE_DELETED
+ * (in the run's qmp.log) only once the guest has let the device go.
  *
  * A BAR mapping holds the device file (the vma's vm_file), so closing
  * the device fd alone does not release the device: it stays present and
@@ -60,7 +62,7 @@
 #define REQUEST_TTY		"/dev/ttyS2"
 #define UNPLUG_REQUEST		"device_del hotdev\n"
 
-/* pciehp waits 5 s after the attention button; TCG is slow. */
+/* acpiphp acts at once, pciehp after 5 s; TCG is slow. */
 #define FIRST_REQ_MS		30000
 /* The core asks again every 10 s. */
 #define NEXT_REQ_MS		20000
