@@ -146,17 +146,6 @@ fwd_stat() {
 		}' "$1"
 }
 
-# driver_of <bdf>: the driver bound to a function, or "none" (lib.sh's
-# pci_driver prints the link's whole target after the name).
-driver_of() {
-	drv=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)
-	if [ -n "$drv" ]; then
-		echo "${drv##*/}"
-	else
-		echo none
-	fi
-}
-
 # is_count <value>: a decimal number.
 is_count() {
 	case $1 in
@@ -192,7 +181,7 @@ nothing_left() {
 			not_ok "$label: group $grp of $bdf does not open again"
 			diag <"$scratch/open.err"
 		fi
-		drv=$(driver_of "$bdf")
+		drv=$(pci_driver "$bdf")
 		if [ "$drv" = vfio-pci ]; then
 			ok "$label: $bdf still bound to vfio-pci"
 		else
@@ -312,7 +301,7 @@ if [ $# != 3 ]; then
 	exit
 fi
 for bdf in "$@"; do
-	drv=$(driver_of "$bdf")
+	drv=$(pci_driver "$bdf")
 	if [ "$drv" != vfio-pci ]; then
 		not_ok "$bdf is bound to vfio-pci: driver $drv"
 		client_done
