@@ -104,18 +104,19 @@ feed() {
 	echo quit
 }
 
-# port_stat <log> <port> <field>: a counter of "show port stats" (the NIC
-# statistics block of the port), e.g. RX-packets, TX-errors.
-port_stat() {
-	awk -v port="$2" -v field="$3:" '
-		/NIC statistics for port/ {
+# block_stat <log> <block> <end> <port> <field>: a counter in the
+# per-port block of testpmd's output whose header line reads "<block>
+# for port N" (the block ends at a line matching the <end> pattern).
+block_stat() {
+	awk -v block="$2 for port" -v endre="$3" -v port="$4" -v field="$5:" '
+		index($0, block) {
 			p = $0
 			sub(/.*for port /, "", p)
 			sub(/[^0-9].*/, "", p)
 			cur = p
 			next
 		}
-		/####################*$/ && !/statistics/ { cur = "" }
+		$0 ~ endre { cur = "" }
 		cur == port {
 			for (i = 1; i < NF; i++)
 				if ($i == field) {
@@ -125,25 +126,17 @@ port_stat() {
 		}' "$1"
 }
 
+# port_stat <log> <port> <field>: a counter of "show port stats" (the NIC
+# statistics block of the port), e.g. RX-packets, TX-errors.
+port_stat() {
+	block_stat "$1" "NIC statistics" '#####+[ \t]*$' "$2" "$3"
+}
+
 # fwd_stat <log> <port> <field>: a counter of the forward statistics
 # that "stop" prints (RX-dropped, TX-dropped).
 fwd_stat() {
-	awk -v port="$2" -v field="$3:" '
-		/Forward statistics for port/ {
-			p = $0
-			sub(/.*for port /, "", p)
-			sub(/[^0-9].*/, "", p)
-			cur = p
-			next
-		}
-		/Accumulated forward statistics/ { cur = "" }
-		cur == port {
-			for (i = 1; i < NF; i++)
-				if ($i == field) {
-					print $(i + 1)
-					exit
-				}
-		}' "$1"
+	block_stat "$1" "Forward statistics" "Accumulated forward statistics" \
+		"$2" "$3"
 }
 
 # is_count <value>: a decimal number.
