@@ -280,7 +280,7 @@ int vfio_device_open_fd(struct vfio_group *group, struct vfio_device *vdev)
 	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
 
 	if (group->noiommu)
-		dev_warn(vdev->dev, "vfio-noiommu device opened by user (%s:%d)\n",
+		dev_warn(vdev->dev, "vfio-noiommu: %s (pid %d) opened the device, which no IOMMU isolates\n",
 			 current->comm, task_pid_nr(current));
 	fd_install(fd, file);
 	return fd;

@@ -74,7 +74,7 @@ struct iommu_group *vfio_noiommu_group_alloc(struct device *dev)
 		goto put_group;
 
 	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
-	dev_warn(dev, "Adding kernel taint for vfio-noiommu group on device\n");
+	dev_warn(dev, "vfio-noiommu: fake IOMMU group without DMA isolation, kernel tainted\n");
 	return iommu_group;
 
 put_group:

@@ -17,15 +17,15 @@
 
 static char ids[1024] __initdata;
 module_param_string(ids, ids, sizeof(ids), 0);
-MODULE_PARM_DESC(ids, "Initial PCI IDs to add to the vfio driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
+MODULE_PARM_DESC(ids, "Devices vfio-pci binds from load on, as a comma-separated list of vendor:device[:subvendor[:subdevice[:class[:class_mask]]]] in hex (like new_id; default: none)");
 
 bool vpci_nointxmask;
 module_param_named(nointxmask, vpci_nointxmask, bool, 0644);
-MODULE_PARM_DESC(nointxmask, "Disable support for PCI 2.3 style INTx masking.  If this resolves problems for specific devices, report lspci -vvvxxx to linux-pci@vger.kernel.org so the device can be fixed automatically via the broken_intx_masking flag.");
+MODULE_PARM_DESC(nointxmask, "Never mask INTx through the command register's Interrupt Disable bit: an INTx line is then taken only when no other device shares it (a workaround for devices whose DisINTx is broken; default: no)");
 
 bool vpci_disable_vga;
 module_param_named(disable_vga, vpci_disable_vga, bool, 0444);
-MODULE_PARM_DESC(disable_vga, "Disable VGA resource access through vfio-pci");
+MODULE_PARM_DESC(disable_vga, "Offer no VGA region (legacy VGA memory and I/O ports) for VGA devices (default: no)");
 
 /*
  * As in 6.1, the value when the module is loaded counts: vpci_init()
@@ -33,16 +33,16 @@ MODULE_PARM_DESC(disable_vga, "Disable VGA resource access through vfio-pci");
  */
 static bool disable_idle_d3;
 module_param(disable_idle_d3, bool, 0644);
-MODULE_PARM_DESC(disable_idle_d3, "Disable using the PCI D3 low power state for idle, unused devices");
+MODULE_PARM_DESC(disable_idle_d3, "Keep devices that no user has open in D0 instead of suspending them to D3hot (read at load; default: no)");
 bool vpci_disable_idle_d3;
 
 bool vpci_enable_sriov;
 module_param_named(enable_sriov, vpci_enable_sriov, bool, 0644);
-MODULE_PARM_DESC(enable_sriov, "Enable support for SR-IOV configuration.  Enabling SR-IOV on a PF typically requires support of the userspace PF driver, enabling VFs without such support may result in non-functional VFs or PF.");
+MODULE_PARM_DESC(enable_sriov, "Let sriov_numvfs create VFs of a PF bound to vfio-pci; the user-space PF driver must then support them, or the VFs may not work (default: no)");
 
 bool vpci_disable_denylist;
 module_param_named(disable_denylist, vpci_disable_denylist, bool, 0444);
-MODULE_PARM_DESC(disable_denylist, "Allow binding the devices on the denylist: devices with known errata that an untrusted user could exploit to harm the stability or security of the host");
+MODULE_PARM_DESC(disable_denylist, "Allow binding the devices on the denylist: devices with known errata that an untrusted user could exploit to harm the stability or security of the host (default: no)");
 
 /* Registrations that point into the BARs go before the BARs are unmapped. */
 static void vpci_close(struct vfio_device *vdev)
