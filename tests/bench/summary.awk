@@ -99,20 +99,20 @@ END {
 		printf "guest: %s\n", infos[i]
 	printf "ratio above 1: ours better (rates: ours / in-tree; times " \
 	       "(ns, us, ms) and memory (KiB/GiB): in-tree / ours)\n"
-	printf "%-32s %-7s %12s %12s %8s %7s\n", "figure", "unit",
+	printf "%-38s %-7s %12s %12s %8s %7s\n", "figure", "unit",
 	       "in-tree", "ours", "ratio", "n"
 	for (i = 1; i <= nfig; i++) {
 		f = order[i]
 		a = median("intree", f)
 		b = median("ours", f)
 		r = ratio(f, a, b)
-		printf "%-32s %-7s %12s %12s %8s %3d/%-3d\n", f, unit[f],
+		printf "%-38s %-7s %12s %12s %8s %3d/%-3d\n", f, unit[f],
 		       fmt(a), fmt(b), r == "" ? "-" : sprintf("%.2fx", r),
 		       count["intree", f], count["ours", f]
 	}
 
 	printf "\nTARGETS (issue 9)\n"
-	printf "%-32s %-15s %16s  %s\n", "figure", "target", "ratio",
+	printf "%-38s %-15s %16s  %s\n", "figure", "target", "ratio",
 	       "result"
 	met = missed = 0
 	for (i = 1; i <= nfig; i++) {
@@ -121,19 +121,19 @@ END {
 		b = median("ours", f)
 		t = target(f)
 		if (a == "" || b == "") {
-			printf "%-32s %-15s %16s  %s\n", f, "-", "-",
+			printf "%-38s %-15s %16s  %s\n", f, "-", "-",
 			       "not measured"
 			missed++
 			continue
 		}
 		if (t == "mem") {
 			ok = b <= a
-			printf "%-32s %-15s %16s  %s\n", f, "ours <= in-tree",
+			printf "%-38s %-15s %16s  %s\n", f, "ours <= in-tree",
 			       fmt(b) " vs " fmt(a), ok ? "met" : "MISSED"
 		} else {
 			r = ratio(f, a, b)
 			ok = r != "" && r >= t
-			printf "%-32s %-15s %16s  %s\n", f,
+			printf "%-38s %-15s %16s  %s\n", f,
 			       sprintf(">= %.1fx", t),
 			       r == "" ? "-" : sprintf("%.2fx", r),
 			       ok ? "met" : "MISSED"
