@@ -7,7 +7,7 @@
 #   run-bench.sh [--kernel <release>] [--rounds N] [--reps N]
 #                [--sizes 64M,256M[,1G]] [--bench map[,small,...]]
 #                [--memory 4G] [--build <dir>] [--out <dir>]
-#                [--timeout <seconds>]
+#                [--timeout <seconds>] [--profile pfnmap[,config,...]]
 #
 #   --kernel   an installed Debian kernel (default scripts/kernel-release.sh)
 #   --rounds   rounds (default 5); each loads the in-tree modules and ours
@@ -27,12 +27,18 @@
 #   --out      where summary.txt, samples.log and console.log go (default
 #              build/bench/<release>)
 #   --timeout  seconds the guest may run (default 3600)
+#   --profile  after the rounds (--rounds 0: none), run these
+#              sub-benchmarks once more per side under ftrace's
+#              function_graph and perf (tests/bench/bench-profile.sh);
+#              the reports go to <out>/profile (graph-summary.awk makes
+#              <side>-<name>.tree of each trace)
 # Environment: BENCH_LOCK, a lock file taken with flock(1) around the
 # guest, for machines where concurrent TCG guests must not run.
 #
 # Builds our modules and tests/bench, boots one guest (the testbed's q35
 # machine: TCG, intel-iommu with intremap, edu, the e1000e, plus a 64 MiB
-# ivshmem-plain for the pfnmap benchmark), prints each figure's median
+# ivshmem-plain for the pfnmap benchmark, and smaller ones of 4 KiB,
+# 128 KiB, 1 MiB and 8 MiB for its BAR-size curve), prints each figure's median
 # per side, the ratio (above 1: ours better) and the TARGETS of issue 9,
 # and keeps every sample.
 set -euo pipefail
@@ -42,7 +48,7 @@ root=$(cd "$here/../.." && pwd)
 testbed=$root/tests/testbed
 
 usage() {
-	sed -n '4,32s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,37s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -60,6 +66,7 @@ memory=4G
 build=""
 out=""
 limit=3600
+profile=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=${2:-}; shift 2 || usage ;;
@@ -71,13 +78,18 @@ while [ $# -gt 0 ]; do
 	--build) build=${2:-}; shift 2 || usage ;;
 	--out) out=${2:-}; shift 2 || usage ;;
 	--timeout) limit=${2:-}; shift 2 || usage ;;
+	--profile) profile=${2:-}; shift 2 || usage ;;
 	-h | --help) usage ;;
 	*) echo "run-bench: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-for n in "$rounds" "$reps" "$limit"; do
+for n in "$reps" "$limit"; do
 	[[ $n =~ ^[1-9][0-9]*$ ]] || usage
 done
+# --rounds 0 only with --profile: the profile alone
+[[ $rounds =~ ^[0-9]+$ ]] && { [ "$rounds" != 0 ] || [ -n "$profile" ]; } ||
+	usage
+[[ $profile =~ ^([a-z]+(,[a-z]+)*)?$ ]] || usage
 [[ $sizes =~ ^[0-9]+[MG](,[0-9]+[MG])*$ ]] || usage
 
 [ -n "$kernel" ] || kernel=$("$root/scripts/kernel-release.sh")
@@ -118,11 +130,13 @@ mv "$work/ours/root/lib/modules/testbed" "$fs/lib/modules/ours"
 rm -f "$fs/etc/testbed.conf"
 install -m 0755 "$here/bench-init.sh" "$fs/init"
 install -D -m 0755 "$out/bin/vfio_bench" "$fs/bench/vfio_bench"
+install -m 0755 "$here/bench-profile.sh" "$fs/bench/bench-profile.sh"
 cat >"$fs/etc/bench.conf" <<EOF
 BENCH_ROUNDS=$rounds
 BENCH_ARGS="--reps $reps --sizes $sizes --bench $bench"
 INTREE_MODULES="$intree_modules"
 OURS_MODULES="$ours_modules"
+BENCH_PROFILE="$profile"
 EOF
 (cd "$fs" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc --quiet -R 0:0) | gzip -1 >"$work/initrd.gz"
@@ -160,6 +174,18 @@ qemu=(qemu-system-x86_64
 	-device pcie-root-port,id=rp2,chassis=2,slot=2,x-speed=5,x-width=1
 	-device nvme-subsys,id=nvmsub,nqn=vfio-sriov
 	-device nvme,bus=rp2,serial=vfio1,subsys=nvmsub,use-intel-id=on,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,max_ioqpairs=6,msix_qsize=4)
+# The pfnmap benchmark's curve: ivshmem BAR2s from one page up.
+for s in 4K 128K 1M 8M; do
+	qemu+=(-object "memory-backend-ram,id=shm$s,size=$s"
+	       -device "ivshmem-plain,memdev=shm$s")
+done
+# The profile's file systems: the host's root (perf) and <out>/profile.
+if [ -n "$profile" ]; then
+	rm -rf "$out/profile"
+	mkdir -p "$out/profile"
+	qemu+=(-virtfs "local,path=/,mount_tag=hostfs,security_model=none,readonly=on,multidevs=remap"
+	       -virtfs "local,path=$out/profile,mount_tag=benchout,security_model=none,multidevs=remap")
+fi
 lock=()
 [ -n "${BENCH_LOCK:-}" ] && lock=(flock "$BENCH_LOCK")
 rm -f "$out/console.log" "$out/samples.log"
@@ -183,6 +209,13 @@ status=0
 		--dirty 2>/dev/null || echo "?")): $ours_modules"
 	tr -d '\r' <"$out/samples.log" | awk -f "$here/summary.awk"
 } | tee "$out/summary.txt"
+if [ -n "$profile" ]; then
+	for trace in "$out"/profile/*.graph; do
+		[ -f "$trace" ] || continue
+		awk -f "$here/graph-summary.awk" "$trace" >"${trace%.graph}.tree"
+	done
+	echo "run-bench: profiles in $out/profile"
+fi
 echo "run-bench: samples in $out/samples.log; took $(($(date +%s) - start)) s"
 [ "$status" = 0 ] || die "qemu exited with status $status (see $out/qemu.log)"
 grep -q '^end' "$out/samples.log" || die "the guest did not finish"
