@@ -13,7 +13,8 @@
  *                               device_lock; nests nothing (sriov.c)
  * sriov.c's vpci_sriov_lock (the PFs whose VFs we enabled) is taken alone.
  *   vfio_pci_dev::igate         interrupt state (irq_type, ctx, triggers)
- *                               and the virtual config space (vconfig)
+ *                               and the virtual config space (vconfig;
+ *                               written under it, read without: config.c)
  *   irqbypass.ko's global lock  taken by the producer (un)registration of
  *                               MSI/MSI-X vectors (msi.c), under igate
  *   mm->mmap_lock               of a process mapping a BAR (see mmap.c)
