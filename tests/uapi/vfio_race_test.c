@@ -742,18 +742,20 @@ TEST_F_TIMEOUT(edu, set_irqs_intx_while_firing, 120)
 }
 
 /*
- * From MSI to INTx and back, each round, under interrupts.  Our vfio-pci
- * does not survive it yet: within a few rounds a stray interrupt lands
- * on a vector with no handler and the next INTx free_irq() spins for
- * ever in __synchronize_hardirq() (soft lockup), which takes the whole
- * guest down; the in-tree modules pass.  Until that is fixed the test
- * runs in reference mode only.
+ * From MSI to INTx and back, each round, under interrupts.  In the
+ * testbed this hangs the guest about one run in three, with our modules
+ * and with the in-tree ones alike: a stray interrupt lands on a vector
+ * without handler ("No irq handler for vector"), and the next INTx
+ * free_irq() spins for ever in __synchronize_hardirq() (soft lockup).
+ * Until the cause (the kernel's IO-APIC code or QEMU's) is found it runs
+ * only when VFIO_TEST_MSI_INTX_STORM is set in the environment.
  */
 TEST_F_TIMEOUT(edu, set_irqs_msi_intx_while_firing, 120)
 {
 	RETURN_IF_SETUP_SKIPPED();
-	if (!vfio_test_reference())
-		SKIP(return, "known hang of our INTx free_irq() after MSI");
+	if (!getenv("VFIO_TEST_MSI_INTX_STORM"))
+		SKIP(return, "%s", "hangs INTx free_irq(), in-tree too; "
+		     "VFIO_TEST_MSI_INTX_STORM=1 runs it");
 	irq_storm(_metadata, self, STORM_MSI | STORM_INTX);
 }
 
