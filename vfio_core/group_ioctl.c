@@ -100,7 +100,8 @@ static int vfio_group_set_container(struct vfio_group *group,
 	if (!group->noiommu) {
 		ret = iommu_group_claim_dma_owner(group->iommu_group, group);
 		if (ret) {
-			not_viable = true;
+			/* EPERM: a driver owns it; EBUSY: another domain */
+			not_viable = ret == -EPERM || ret == -EBUSY;
 			goto unlock;
 		}
 	}
