@@ -36,6 +36,7 @@
 #include <linux/xarray.h>
 
 #include "vfio_core_priv.h"
+#include "vfio_fault.h"
 
 /* Protects vfio_groups, vfio_group_minors and group->registrations. */
 static DEFINE_MUTEX(vfio_groups_lock);
@@ -158,12 +159,17 @@ struct vfio_group *vfio_group_get_or_create(struct iommu_group *iommu_group,
  */
 void vfio_group_leave_container(struct vfio_group *group)
 {
+	unsigned int nth;
+
 	lockdep_assert_held(&group->group_lock);
 
 	vfio_container_detach_group(group);
 	/* A fake noiommu group never claimed DMA ownership. */
-	if (!group->noiommu)
+	if (!group->noiommu) {
+		nth = vfio_fail_nth_hold();	/* see vfio_fault.h */
 		iommu_group_release_dma_owner(group->iommu_group);
+		vfio_fail_nth_resume(nth);
+	}
 }
 
 /* The last device is gone: no new opens, and the group lets go of it all. */

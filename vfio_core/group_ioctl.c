@@ -31,6 +31,7 @@
 
 #include "vfio_compat.h"
 #include "vfio_core_priv.h"
+#include "vfio_fault.h"
 
 static int vfio_group_get_status(struct vfio_group *group,
 				 struct vfio_group_status __user *arg)
@@ -99,7 +100,8 @@ static int vfio_group_set_container(struct vfio_group *group,
 	if (!group->noiommu) {
 		ret = iommu_group_claim_dma_owner(group->iommu_group, group);
 		if (ret) {
-			not_viable = true;
+			/* EPERM: a driver owns it; EBUSY: another domain */
+			not_viable = ret == -EPERM || ret == -EBUSY;
 			goto unlock;
 		}
 	}
@@ -111,8 +113,12 @@ static int vfio_group_set_container(struct vfio_group *group,
 	return 0;
 
 release_owner:
-	if (!group->noiommu)
+	if (!group->noiommu) {
+		unsigned int nth = vfio_fail_nth_hold(); /* vfio_fault.h */
+
 		iommu_group_release_dma_owner(group->iommu_group);
+		vfio_fail_nth_resume(nth);
+	}
 unlock:
 	mutex_unlock(&group->group_lock);
 	fdput(f);

@@ -25,6 +25,7 @@
 
 #include "type1_priv.h"
 #include "vfio_compat.h"
+#include "vfio_fault.h"
 
 /**
  * type1_free_ranges() - free a list of struct type1_range
@@ -309,6 +310,16 @@ static struct type1_group *type1_find_group(struct type1_iommu *iommu,
 	return NULL;
 }
 
+/* iommu_detach_group(), with fail-nth held (see vfio_fault.h). */
+static void type1_iommu_detach_group(struct iommu_domain *domain,
+				     struct iommu_group *group)
+{
+	unsigned int nth = vfio_fail_nth_hold();
+
+	iommu_detach_group(domain, group);
+	vfio_fail_nth_resume(nth);
+}
+
 static void type1_free_group(struct type1_group *g)
 {
 	struct iommu_resv_region *resv, *tmp;
@@ -487,7 +498,7 @@ int type1_attach_group(void *iommu_data, struct iommu_group *group)
 out_free_ranges:
 	type1_free_ranges(&ranges);
 out_detach:
-	iommu_detach_group(target->domain, group);
+	type1_iommu_detach_group(target->domain, group);
 out_free_domain:
 	if (new_d)
 		iommu_domain_free(new_d->domain);
@@ -521,7 +532,7 @@ void type1_detach_group(void *iommu_data, struct iommu_group *group)
 	if (WARN_ON(!g))
 		goto out_unlock;
 
-	iommu_detach_group(d->domain, group);
+	type1_iommu_detach_group(d->domain, group);
 	list_del(&g->node);
 	type1_free_group(g);
 

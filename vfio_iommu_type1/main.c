@@ -148,12 +148,19 @@ static const struct vfio_iommu_backend_ops type1_ops = {
 
 static int __init type1_init(void)
 {
-	return vfio_register_iommu_backend(&type1_ops);
+	int ret;
+
+	type1_fault_init();
+	ret = vfio_register_iommu_backend(&type1_ops);
+	if (ret)
+		type1_fault_exit();
+	return ret;
 }
 
 static void __exit type1_exit(void)
 {
 	vfio_unregister_iommu_backend(&type1_ops);
+	type1_fault_exit();
 }
 
 module_init(type1_init);

@@ -32,6 +32,16 @@
 #include "type1_priv.h"
 #include "vfio_compat.h"
 
+/* iommu_map() of one run or page, behind the fail_iommu_map point. */
+static int type1_iommu_map(struct type1_domain *d, u64 iova, phys_addr_t pa,
+			   size_t len, int prot)
+{
+	if (type1_fail_iommu_map())
+		return -ENOMEM;
+	return vfio_compat_iommu_map(d->domain, iova, pa, len, prot,
+				     GFP_KERNEL_ACCOUNT);
+}
+
 /**
  * type1_map_dma_domain() - program a pinned mapping into one domain
  * @dma: a mapping whose runs are complete
@@ -56,20 +66,18 @@ int type1_map_dma_domain(struct type1_dma *dma, struct type1_domain *d)
 			size_t len = (size_t)run->npages << PAGE_SHIFT;
 
 			if (!type1_disable_hugepages) {
-				ret = vfio_compat_iommu_map(d->domain, iova,
-							    PFN_PHYS(run->pfn),
-							    len, prot,
-							    GFP_KERNEL_ACCOUNT);
+				ret = type1_iommu_map(d, iova,
+						      PFN_PHYS(run->pfn),
+						      len, prot);
 				if (ret)
 					goto out_unmap;
 				iova += len;
 				continue;
 			}
 			for (j = 0; j < run->npages; j++) {
-				ret = vfio_compat_iommu_map(d->domain, iova,
-							    PFN_PHYS(run->pfn + j),
-							    PAGE_SIZE, prot,
-							    GFP_KERNEL_ACCOUNT);
+				ret = type1_iommu_map(d, iova,
+						      PFN_PHYS(run->pfn + j),
+						      PAGE_SIZE, prot);
 				if (ret)
 					goto out_unmap;
 				iova += PAGE_SIZE;

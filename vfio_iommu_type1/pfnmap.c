@@ -74,6 +74,8 @@ long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
 	unsigned long pfn, run;
 	long ret;
 
+	if (type1_fail_pin())
+		return -ENOMEM;
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
 	mmap_read_lock(mm);

@@ -186,7 +186,10 @@ int type1_pin_dma(struct type1_dma *dma)
 	while (done < npages) {
 		addr = dma->vaddr + (done << PAGE_SHIFT);
 		n = min_t(unsigned long, npages - done, TYPE1_PIN_BATCH);
-		got = pin_user_pages_fast(addr, n, gup_flags, pages);
+		if (type1_fail_pin())
+			got = -ENOMEM;
+		else
+			got = pin_user_pages_fast(addr, n, gup_flags, pages);
 		if (got > 0) {
 			ret = type1_add_pages(dma, pages, got);
 			if (ret)

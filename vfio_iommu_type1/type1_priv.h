@@ -223,6 +223,32 @@ int type1_dirty_mark(u64 __user *bitmap, struct type1_dma *dma, u64 base,
 		     unsigned int pgshift);
 long type1_ioctl_dirty_pages(struct type1_iommu *iommu, unsigned long arg);
 
+/* fault.c: fault-injection points (CONFIG_FAULT_INJECTION kernels only) */
+#if IS_ENABLED(CONFIG_FAULT_INJECTION)
+bool type1_fail_pin(void);
+bool type1_fail_iommu_map(void);
+void type1_fault_init(void);
+void type1_fault_exit(void);
+#else
+static inline bool type1_fail_pin(void)
+{
+	return false;
+}
+
+static inline bool type1_fail_iommu_map(void)
+{
+	return false;
+}
+
+static inline void type1_fault_init(void)
+{
+}
+
+static inline void type1_fault_exit(void)
+{
+}
+#endif
+
 /* info.c */
 long type1_ioctl_get_info(struct type1_iommu *iommu, unsigned long arg);
 

@@ -12,6 +12,7 @@
  */
 #include <linux/pci.h>
 
+#include "vfio_fault.h"
 #include "vfio_pci_priv.h"
 
 /**
@@ -102,6 +103,31 @@ static void vpci_intx_setup(struct vfio_pci_dev *vp)
 				      cmd & ~PCI_COMMAND_INTX_DISABLE);
 }
 
+/*
+ * pci_enable_device() and pci_disable_device() with fail-nth held (see
+ * vfio_fault.h): on x86 both evaluate the ACPI _PRT of the device's
+ * bridge, and an allocation failing inside 6.1's ACPICA interpreter
+ * leaves its reference counts wrong (KASAN: use-after-free in
+ * acpi_ns_get_attached_object() at a later evaluation).
+ */
+static int vpci_enable(struct pci_dev *pdev)
+{
+	unsigned int nth = vfio_fail_nth_hold();
+	int ret;
+
+	ret = pci_enable_device(pdev);
+	vfio_fail_nth_resume(nth);
+	return ret;
+}
+
+static void vpci_disable(struct pci_dev *pdev)
+{
+	unsigned int nth = vfio_fail_nth_hold();
+
+	pci_disable_device(pdev);
+	vfio_fail_nth_resume(nth);
+}
+
 int vpci_open_device(struct vfio_device *vdev)
 {
 	struct vfio_pci_dev *vp = to_vpci(vdev);
@@ -113,7 +139,7 @@ int vpci_open_device(struct vfio_device *vdev)
 	if (ret)
 		goto err_unused;
 
-	ret = pci_enable_device(pdev);
+	ret = vpci_enable(pdev);
 	if (ret)
 		goto err_power;
 
@@ -144,7 +170,7 @@ err_free_state:
 	kfree(vp->saved_state);
 	vp->saved_state = NULL;
 err_disable:
-	pci_disable_device(pdev);
+	vpci_disable(pdev);
 err_power:
 	vpci_pm_close_done(vp);
 err_unused:
@@ -184,7 +210,7 @@ void vpci_close_device(struct vfio_device *vdev)
 
 	vpci_bars_release(vp);
 	vpci_bar_mmap_release(vp);
-	pci_disable_device(pdev);
+	vpci_disable(pdev);
 	vpci_config_free(vp);
 	vp->virq_disabled = false;
 	/* a slot or bus reset if this was the last user of it (as 6.1) */

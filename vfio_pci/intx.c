@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 
 #include "vfio_compat.h"
+#include "vfio_fault.h"
 #include "vfio_pci_priv.h"
 
 static bool vpci_is_intx(struct vfio_pci_dev *vp)
@@ -167,6 +168,7 @@ static int vpci_intx_set_signal(struct vfio_pci_dev *vp, int fd)
 	unsigned long irqflags = vp->pci_2_3 ? IRQF_SHARED : 0;
 	struct eventfd_ctx *trigger;
 	unsigned long flags;
+	unsigned int nth;
 	char *name;
 	int ret;
 
@@ -198,7 +200,9 @@ static int vpci_intx_set_signal(struct vfio_pci_dev *vp, int fd)
 	WRITE_ONCE(ctx->trigger, trigger);
 	ctx->name = name;
 
+	nth = vfio_fail_nth_hold();	/* see vfio_fault.h */
 	ret = request_irq(pdev->irq, vpci_intx_handler, irqflags, name, vp);
+	vfio_fail_nth_resume(nth);
 	if (ret)
 		goto err_put_trigger;
 

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "vfio_compat.h"
+#include "vfio_fault.h"
 #include "vfio_pci_priv.h"
 
 static irqreturn_t vpci_msi_handler(int irq, void *arg)
@@ -117,6 +118,7 @@ static int vpci_msi_set_vector(struct vfio_pci_dev *vp, int vector, int fd,
 	struct pci_dev *pdev = vp->pdev;
 	struct vpci_irq_ctx *ctx;
 	struct eventfd_ctx *trigger;
+	unsigned int nth;
 	char *name;
 	int irq, ret;
 	u16 cmd;
@@ -162,7 +164,9 @@ static int vpci_msi_set_vector(struct vfio_pci_dev *vp, int vector, int fd,
 		get_cached_msi_msg(irq, &msg);
 		pci_write_msi_msg(irq, &msg);
 	}
+	nth = vfio_fail_nth_hold();	/* see vfio_fault.h */
 	ret = request_irq(irq, vpci_msi_handler, 0, name, trigger);
+	vfio_fail_nth_resume(nth);
 	vpci_memory_unlock_and_restore(vp, cmd);
 	if (ret)
 		goto err_put_trigger;
