@@ -93,8 +93,9 @@ static void vd_show_mapping(struct vd_state *st, const char *line)
 		   "    mapping iova 0x%llx-0x%llx size 0x%llx prot %3s pinned %llu locked %llu mmio %llu%63[^\n]",
 		   &first, &last, &size, prot, &pinned, &locked, &mmio, rest);
 	if (n >= 7) {
-		printf("    IOVA 0x%llx-0x%llx  %s  %s  pinned %llu pages = %s, locked %llu pages = %s%s\n",
-		       first, last, (vd_human(size, c, sizeof(c)), c), prot,
+		vd_human(size, c, sizeof(c));
+		printf("    IOVA 0x%llx-0x%llx  %s  %s  ", first, last, c, prot);
+		printf("pinned %llu pages = %s, locked %llu pages = %s%s\n",
 		       pinned, vd_pages(st, pinned, a, sizeof(a)), locked,
 		       vd_pages(st, locked, b, sizeof(b)), rest);
 		return;
@@ -129,8 +130,9 @@ static int vd_show_containers(struct vd_state *st, FILE *f)
 	}
 	if (!st->count)
 		printf("  none in use\n");
-	printf("total: %d container%s, pinned %llu pages = %s (%llu MMIO), locked %llu pages = %s\n",
-	       st->count, st->count == 1 ? "" : "s", st->pinned,
+	printf("total: %d container%s, ", st->count, st->count == 1 ? "" : "s");
+	printf("pinned %llu pages = %s (%llu MMIO), locked %llu pages = %s\n",
+	       st->pinned,
 	       vd_pages(st, st->pinned, a, sizeof(a)), st->mmio, st->locked,
 	       vd_pages(st, st->locked, b, sizeof(b)));
 	return 0;
