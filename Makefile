@@ -9,6 +9,9 @@
 #   make all-kernels      build for every installed Debian kernel with
 #                         headers, and for the debug kernel if it is cached
 #   make tests            build the test programs into build/tests
+#   make tools            build the diagnostic tool, build/vfio-diag/vfio-diag
+#                         (tools/vfio-diag; its own `make install` installs
+#                         it and its man page)
 #   make check            the whole suite, every tier: stock 6.1 and the
 #                         backports kernels (ours + reference), then the
 #                         debug kernel (ours + KUnit, KASAN, lockdep,
@@ -56,7 +59,7 @@ COMPAT_H = $(BUILDDIR)/include/generated/vfio_compat_conftest.h
 # What is copied into BUILDDIR: kbuild files and C sources of the modules.
 SYNC_DIRS := include vfio_core vfio_iommu_type1 vfio_pci tests/kmod
 
-.PHONY: all modules sync conftest all-kernels tests examples check \
+.PHONY: all modules sync conftest all-kernels tests tools examples check \
 	check-quick demo bench lint clean
 
 all: modules
@@ -117,6 +120,9 @@ tests:
 
 examples:
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)
+
+tools:
+	$(MAKE) -C tools/vfio-diag O=$(SRC)/build/vfio-diag
 
 check:
 	tests/run-suite.sh

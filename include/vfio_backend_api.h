@@ -34,6 +34,7 @@
 #include <linux/module.h>
 
 struct iommu_group;
+struct seq_file;
 struct vm_area_struct;
 
 /**
@@ -48,6 +49,10 @@ struct vm_area_struct;
  * @attach_group: start confining the DMA of every device in @group;
  *                returns 0 or a negative errno
  * @detach_group: stop confining @group's DMA; never fails
+ * @debugfs_show: optional; describe the container's state (mappings,
+ *                pinned memory) in the core's debugfs containers file.
+ *                Called with the container's rwsem held for reading;
+ *                must not change any state.
  */
 struct vfio_iommu_backend_ops {
 	const char *name;
@@ -57,6 +62,7 @@ struct vfio_iommu_backend_ops {
 	long (*ioctl)(void *iommu_data, unsigned int cmd, unsigned long arg);
 	int (*attach_group)(void *iommu_data, struct iommu_group *group);
 	void (*detach_group)(void *iommu_data, struct iommu_group *group);
+	void (*debugfs_show)(void *iommu_data, struct seq_file *m);
 };
 
 /**

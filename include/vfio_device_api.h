@@ -37,6 +37,7 @@ struct vfio_group;
 struct kvm;
 struct file;
 struct iommu_group;
+struct seq_file;
 
 /**
  * struct vfio_device_ops - what a vfio device driver implements
@@ -61,6 +62,11 @@ struct iommu_group;
  *            Returns 0, or -EFAULT where an access would fault (device
  *            memory disabled, for instance).  IOMMU backends reach it
  *            through vfio_device_vma_pfns() to map a peer device's BAR.
+ * @debugfs_show: optional; describe the device's state (interrupts) in
+ *                the core's debugfs groups file, as lines indented by
+ *                four spaces.  Called with the group's locks held (they
+ *                come before the driver's own locks, which it should only
+ *                trylock); must not change any state.
  *
  * Every callback is optional except @open_device and @close_device may be
  * NULL too; a missing @read/@write/@mmap/@ioctl makes the syscall fail
@@ -82,6 +88,7 @@ struct vfio_device_ops {
 	int (*vma_pfns)(struct vfio_device *vdev, struct vm_area_struct *vma,
 			unsigned long addr, unsigned long *pfn,
 			unsigned long *npages);
+	void (*debugfs_show)(struct vfio_device *vdev, struct seq_file *m);
 };
 
 /**

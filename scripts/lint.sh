@@ -5,7 +5,8 @@
 # on any finding.
 #   1. checkpatch.pl --strict (from the unpacked linux-source) over every
 #      .c/.h of the modules and include/, and of the userspace tests with
-#      the rules listed in USERSPACE_IGNORE switched off;
+#      the rules listed in USERSPACE_IGNORE switched off (tools/ too),
+#      and groff -man -ww over the tools' man pages;
 #   2. sparse over the modules: a C=2 build (of the stock kernel's build
 #      directory, build/kernel-<release>/), failing on any warning or
 #      error it (or the compiler) prints;
@@ -56,7 +57,15 @@ while read -r f; do
 	[ -n "$f" ] || continue
 	"${checkpatch[@]}" --ignore "$USERSPACE_IGNORE" "$f" ||
 		finding "checkpatch: $f"
-done <<<"$(source_files tests/uapi tests/examples tests/bench tests/clients)"
+done <<<"$(source_files tests/uapi tests/examples tests/bench tests/clients \
+	tools)"
+
+# the man pages
+for f in tools/*/*.8; do
+	[ -f "$f" ] || continue
+	out=$(groff -man -ww -z "$f" 2>&1)
+	[ -z "$out" ] || { echo "$out"; finding "groff -man -ww: $f"; }
+done
 
 # 2. sparse (C=2 checks every file, even those already built), through
 # the Makefile: it builds in build/kernel-<release>/, never in the tree

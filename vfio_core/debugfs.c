@@ -7,7 +7,9 @@
  * when SET_CONTAINER is refused
  * ("group <id>: not viable: device <name> bound to driver <driver>
  * (module <module>)").  /sys/kernel/debug/vfio/containers lists each
- * container in use with its backend and attached groups.
+ * container in use with its backend and attached groups.  A backend
+ * or device driver with a debugfs_show callback adds its own lines below
+ * its container (mappings, pinned memory) or device (interrupts).
  *
  * The snapshot of one group is taken under its group_lock (which also
  * serializes every change of open counts) and its device_lock, so each
@@ -74,11 +76,14 @@ static void vfio_debugfs_show_group(struct vfio_group *group, void *data)
 		   group->kvm ? "set" : "none");
 
 	mutex_lock(&group->device_lock);
-	list_for_each_entry(vdev, &group->device_list, group_entry)
+	list_for_each_entry(vdev, &group->device_list, group_entry) {
 		seq_printf(m, "  device %s (%s): %u opens\n",
 			   dev_name(vdev->dev),
 			   vdev->ops->name ? vdev->ops->name : "?",
 			   vdev->open_count);
+		if (vdev->ops->debugfs_show)
+			vdev->ops->debugfs_show(vdev, m);
+	}
 	mutex_unlock(&group->device_lock);
 
 	/* The walk itself runs later, under none of our locks. */
@@ -156,6 +161,9 @@ static void vfio_debugfs_show_container_groups(struct vfio_group *group,
 		list_for_each_entry(g, &container->group_list, container_entry)
 			seq_printf(m, " %d", g->id);
 		seq_putc(m, '\n');
+		if (container->backend && container->backend->debugfs_show)
+			container->backend->debugfs_show(container->iommu_data,
+							 m);
 	}
 	up_read(&container->lock);
 out:

@@ -144,6 +144,7 @@ static const struct vfio_iommu_backend_ops type1_ops = {
 	.ioctl		= type1_ioctl,
 	.attach_group	= type1_attach_group,
 	.detach_group	= type1_detach_group,
+	.debugfs_show	= type1_debugfs_show,
 };
 
 static int __init type1_init(void)

@@ -173,6 +173,10 @@ struct type1_iommu {
 	bool nesting;
 };
 
+/* debugfs.c */
+struct seq_file;
+void type1_debugfs_show(void *iommu_data, struct seq_file *m);
+
 /* dma_tree.c */
 struct type1_dma *type1_dma_first(struct type1_iommu *iommu, u64 start,
 				  u64 last);

@@ -80,6 +80,7 @@ static const struct vfio_device_ops vpci_ops = {
 	.vma_pfns = vpci_vma_pfns,
 	.request = vpci_request,
 	.match = vpci_match,
+	.debugfs_show = vpci_debugfs_show,
 };
 
 /* Undo what probe set up; the device is not, or no longer, registered. */

@@ -256,6 +256,9 @@ extern bool vpci_disable_vga;
 extern bool vpci_disable_denylist;
 extern bool vpci_disable_idle_d3;
 
+/* debugfs.c */
+void vpci_debugfs_show(struct vfio_device *vdev, struct seq_file *m);
+
 /* device.c */
 int vpci_open_device(struct vfio_device *vdev);
 void vpci_close_device(struct vfio_device *vdev);
