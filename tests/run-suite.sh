@@ -16,8 +16,9 @@
 #             lockdep and kmemleak watching, then noiommu (--quick leaves
 #             this tier out).
 # Before the tiers, host-side checks that print TAP: tests/dkms/dkms-test.sh
-# (dkms add/build/install in a scratch tree, build/dkms, which the guest
-# test vfio_dkms_test then loads from) and tests/docs/docs-test.sh (the
+# (dkms add/build/install in a scratch tree, build/dkms, copied into
+# build/tests/data/dkms for the guest test vfio_dkms_test, which loads
+# the modules from it) and tests/docs/docs-test.sh (the
 # sphinx build); each prints a summary line "host/<name>: ..." and counts
 # in the totals.
 # Each tier builds its modules (build/kernel-<release>/), boots once per

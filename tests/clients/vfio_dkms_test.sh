@@ -4,22 +4,25 @@
 # vfio_dkms_test: what dkms installed is what modprobe loads, and after
 # `dkms remove` modprobe loads the in-tree modules again.  The guest side
 # of tests/dkms/dkms-test.sh, which built and installed our modules with
-# Debian's dkms in a scratch tree, build/dkms/ of the source tree on the
-# host (its path: /data/source-root), for every Debian kernel:
-# root/lib/modules/<release>/ holds copies of the in-tree drivers/vfio
-# and virt, ours in updates/dkms/, and depmod's files; root/etc/modprobe.d
-# holds vfio-oot.conf, put there by dkms's POST_INSTALL.
+# Debian's dkms in a scratch tree for every Debian kernel and left a copy
+# in the guest's /data/dkms: src/ (dkms's source tree), tree/ (its dkms
+# tree) and root/, where lib/modules/<release>/ holds copies of the
+# in-tree drivers/vfio and virt, ours in updates/dkms/ and depmod's
+# files, and etc/modprobe.d holds vfio-oot.conf, put there by dkms's
+# POST_INSTALL.
 #
-# The test copies this kernel's part of the scratch root and the dkms
-# tree to the chroot's tmpfs (/tmp/dkms), unloads the vfio modules, and:
+# The test copies the sources, the dkms tree and this kernel's part of
+# the root to the chroot's tmpfs (/tmp/dkms), points the dkms tree's
+# source link there, unloads the vfio modules, and:
 #   1. modprobe -d <root> -C <root>/etc/modprobe.d vfio-pci: the loaded
 #      vfio, vfio_iommu_type1 and vfio_pci have the build IDs of the files
 #      dkms installed, not the in-tree ones', version 1.0 (ours) and
 #      parameters only ours have; every parameter in
 #      /sys/module/<module>/parameters has a description in modinfo;
 #      vfio-pci took back every function it had;
-#   2. vfio-oot.conf's softdep: with vfio loaded alone, modprobe vfio-pci
-#      loads vfio_iommu_type1 too;
+#   2. vfio-oot.conf: kmod parses its softdeps; with vfio loaded alone,
+#      modprobe vfio-pci loads vfio_iommu_type1 too; modprobe -r vfio-pci
+#      unloads all three;
 #   3. dkms remove -k <release> (Debian's dkms, in the chroot, on the
 #      copy): the files leave updates/dkms/, POST_REMOVE removes
 #      vfio-oot.conf, dkms status no longer lists the kernel; after
@@ -34,14 +37,13 @@
 client_require_hostfs
 
 release=$(uname -r)
-[ -r /data/source-root ] ||
-	client_skip_all "no /data/source-root (tests/clients/Makefile writes it)"
-src=$(cat /data/source-root)
-scratch=$src/build/dkms
-[ -d "$HOSTFS$scratch/root/lib/modules/$release/updates/dkms" ] ||
-	client_skip_all "no dkms install for $release in $scratch (tests/dkms/dkms-test.sh makes it)"
-name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$HOSTFS$src/dkms.conf")
-version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$HOSTFS$src/dkms.conf")
+data=/data/dkms
+[ -d "$data/root/lib/modules/$release/updates/dkms" ] ||
+	client_skip_all "no dkms install for $release in $data (tests/dkms/dkms-test.sh makes it)"
+src_dir=$(echo "$data"/src/*-*)
+name_version=${src_dir##*/}
+name=${name_version%-*}
+version=${name_version##*-}
 
 # Paths as the chroot sees them (its /tmp is a tmpfs of the guest).
 work=/tmp/dkms
@@ -209,14 +211,16 @@ began=$(date +%s)
 modules_start=$(module_list)
 bound_before=$(vfio_bound)
 
-# The copy: this kernel's root and the dkms tree (its source link points
-# at the read-only sources under $scratch, which dkms remove only reads).
+# The copy: the sources, the dkms tree (its source link pointed at the
+# copied sources) and this kernel's root.
 rm -rf "$HOSTFS$work"
 mkdir -p "$HOSTFS$mroot/lib/modules" "$HOSTFS$mroot/etc"
 check "copy the scratch dkms tree and root to $work" sh -c "
-	cp -a '$HOSTFS$scratch/tree' '$HOSTFS$work/tree' &&
-	cp -a '$HOSTFS$scratch/root/lib/modules/$release' '$HOSTFS$mroot/lib/modules/' &&
-	cp -a '$HOSTFS$scratch/root/etc/modprobe.d' '$HOSTFS$mroot/etc/'"
+	cp -a '$data/src' '$data/tree' '$HOSTFS$work/' &&
+	ln -sfn '$work/src/$name_version' \
+		'$HOSTFS$work/tree/$name/$version/source' &&
+	cp -a '$data/root/lib/modules/$release' '$HOSTFS$mroot/lib/modules/' &&
+	cp -a '$data/root/etc/modprobe.d' '$HOSTFS$mroot/etc/'"
 
 check "rmmod: no vfio module is left" unload_vfio
 
@@ -235,18 +239,23 @@ params_described vfio_iommu_type1 vfio_iommu_type1
 params_described vfio_pci vfio-pci
 took_back "dkms install"
 
-# 2. vfio-oot.conf's "softdep vfio_pci pre: vfio_iommu_type1": vfio
-# loaded alone (as after a `modprobe -r vfio_iommu_type1` that could not
-# take vfio with it), then modprobe vfio-pci.
+# 2. vfio-oot.conf: kmod takes its lines (a line kmod cannot parse is
+# skipped with a warning only); vfio loaded alone (as after a
+# `modprobe -r vfio_iommu_type1`), modprobe vfio-pci loads the backend
+# too; and modprobe -r vfio-pci unloads all three.  What kmod does
+# without the file (vfio.ko's own softdep, in modules.softdep) is
+# printed for comparison.
+host_run modprobe -d "$mroot" -C "$mroot/etc/modprobe.d" --showconfig \
+	>"$HOSTFS$out" 2>&1
+grep '^softdep' "$HOSTFS$out" | diag
+check "modprobe --showconfig has vfio-oot.conf's softdep vfio post: vfio_iommu_type1" \
+	grep -q '^softdep vfio post: vfio_iommu_type1' "$HOSTFS$out"
+check "modprobe --showconfig has vfio-oot.conf's softdep vfio_pci pre: vfio_iommu_type1" \
+	grep -q '^softdep vfio_pci pre: vfio_iommu_type1' "$HOSTFS$out"
 rmmod vfio_pci vfio_iommu_type1
-testbed_module_loaded vfio_iommu_type1 && rmmod vfio_iommu_type1
 if testbed_module_loaded vfio && ! testbed_module_loaded vfio_iommu_type1; then
 	tool "softdep" modprobe -d "$mroot" -C /dev/null vfio-pci
-	if testbed_module_loaded vfio_iommu_type1; then
-		echo "without vfio-oot.conf modprobe vfio-pci loaded vfio_iommu_type1 too" | diag
-	else
-		echo "without vfio-oot.conf modprobe vfio-pci did not load vfio_iommu_type1" | diag
-	fi
+	echo "without vfio-oot.conf, modprobe vfio-pci with vfio loaded alone loads: $(vfio_modules | tr '\n' ' ')" | diag
 	rmmod vfio_pci vfio_iommu_type1 2>/dev/null
 	tool "softdep" modprobe -d "$mroot" -C "$mroot/etc/modprobe.d" vfio-pci
 	check "with vfio-oot.conf modprobe vfio-pci, vfio loaded alone, loads vfio_iommu_type1 too" \
@@ -255,22 +264,37 @@ else
 	not_ok "softdep: cannot unload vfio_pci and vfio_iommu_type1 alone"
 fi
 took_back "softdep"
+tool "softdep" modprobe -d "$mroot" -C /dev/null -r vfio-pci
+echo "without vfio-oot.conf, modprobe -r vfio-pci leaves: $(vfio_modules | tr '\n' ' ')" | diag
+unload_vfio
+tool "softdep" modprobe -d "$mroot" -C "$mroot/etc/modprobe.d" vfio-pci
+tool "softdep" modprobe -d "$mroot" -C "$mroot/etc/modprobe.d" -r vfio-pci
+left=$(vfio_modules | tr '\n' ' ')
+check "with vfio-oot.conf modprobe -r vfio-pci unloads every vfio module ($left)" \
+	[ -z "$left" ]
 check "rmmod: no vfio module is left" unload_vfio
 
-# 3. dkms remove: back to the in-tree modules.
-tool "dkms remove" dkms --dkmstree "$work/tree" --sourcetree "$scratch/src" \
+# 3. dkms remove: back to the in-tree modules.  dkms (bash) uses process
+# substitution, which needs /dev/fd: the guest's devtmpfs has none (udev
+# makes it on a real system), so it is made for the run.
+made_fd=
+if [ ! -e /dev/fd ]; then
+	ln -s /proc/self/fd /dev/fd && made_fd=1
+fi
+tool "dkms remove" dkms --dkmstree "$work/tree" --sourcetree "$work/src" \
 	--installtree "$mroot/lib/modules" remove -m "$name" -v "$version" \
 	-k "$release" --no-depmod
 left=$(ls "$HOSTFS$moddir/updates/dkms" 2>/dev/null | tr '\n' ' ')
 check "dkms remove took our modules out of updates/dkms/ ($left)" [ -z "$left" ]
 check "dkms remove's POST_REMOVE removed etc/modprobe.d/vfio-oot.conf" \
 	[ ! -e "$HOSTFS$conf" ]
-host_run dkms --dkmstree "$work/tree" --sourcetree "$scratch/src" \
+host_run dkms --dkmstree "$work/tree" --sourcetree "$work/src" \
 	--installtree "$mroot/lib/modules" status -m "$name" -v "$version" \
 	-k "$release" >"$HOSTFS$out" 2>/dev/null
 diag <"$HOSTFS$out"
 check "dkms status no longer lists $release" \
 	sh -c "! grep -q '$release' '$HOSTFS$out'"
+[ -n "$made_fd" ] && rm -f /dev/fd
 tool "dkms remove" depmod -b "$mroot" "$release"
 tool "dkms remove" modprobe -d "$mroot" vfio-pci
 for mod in vfio vfio_iommu_type1 vfio_pci; do

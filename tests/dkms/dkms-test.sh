@@ -7,7 +7,7 @@
 # Debian kernel with headers (stock 6.1 and the backports 6.12), in a
 # SCRATCH dkms tree: never /var/lib/dkms, /usr/src or /lib/modules.
 #
-#   tests/dkms/dkms-test.sh [<release>...]
+#   tests/dkms/dkms-test.sh [--data <dir>] [<release>...]
 #
 # Everything goes to build/dkms/ (removed first):
 #   src/vfio-oot-<version>/   the sources, from `make dkms-source`
@@ -25,10 +25,14 @@
 #                             without CONFIG_IOMMU_API:
 #                             BUILD_EXCLUSIVE_CONFIG must exclude it
 #   make-install/             `make install DESTDIR=` for the stock kernel
-# The installed tree stays: the guest test tests/clients/vfio_dkms_test.sh
-# loads the modules from it (through the host file system) with modprobe,
-# runs `dkms remove` on a copy and checks that modprobe then loads the
-# in-tree modules.
+# At the end src/, tree/ and root/ are copied to <dir>/dkms (default
+# build/tests/data/dkms: make-initramfs.sh puts build/tests/data into
+# every guest as /data), where the guest test
+# tests/clients/vfio_dkms_test.sh finds them: it loads the modules from
+# them with modprobe, runs `dkms remove` on a copy and checks that
+# modprobe then loads the in-tree modules.  (A copy, not a path on the
+# host: the guest sees the host's root at /host, but with tmpfs on its
+# /tmp, /run and /mnt, where a clone may live.)
 #
 # dkms signs what it builds with its own key, /var/lib/dkms/mok.key,
 # which Debian's dkms package creates when it is installed (dkms would
@@ -117,6 +121,11 @@ else
 	not_ok "dkms.conf's PACKAGE_VERSION '$version' is not the modules' VFIO_OOT_VERSION '$header_version'"
 fi
 
+data=$root/build/tests/data
+if [ "${1:-}" = --data ]; then
+	data=$2
+	shift 2
+fi
 if [ $# -gt 0 ]; then
 	kernels=("$@")
 else
@@ -127,7 +136,7 @@ if [ ${#kernels[@]} = 0 ]; then
 	finish
 fi
 
-rm -rf "$out"
+rm -rf "$out" "$data/dkms"
 mkdir -p "$out" "$dkms_tree" "$install_tree"
 began=$(date +%s)
 
@@ -327,6 +336,10 @@ if run "$k: make install DESTDIR=$stage" \
 		not_ok "$k: make install left out:$missing"
 	fi
 fi
+
+run "copy the scratch tree for the guest test to $data/dkms" sh -c "
+	mkdir -p '$data/dkms' &&
+	cp -a '$src_tree' '$dkms_tree' '$mod_root' '$data/dkms/'"
 
 echo "dkms-test: $(($(date +%s) - began)) s" | diag
 finish
