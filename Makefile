@@ -21,6 +21,17 @@
 #   make bench            type1 benchmark, ours against the in-tree modules
 #                         in one guest boot (tests/bench/run-bench.sh;
 #                         BENCH_ARGS= passes options); not a test
+#   make install          install the modules into /lib/modules/<release>/
+#                         updates/ and modprobe.d/vfio-oot.conf into
+#                         /etc/modprobe.d, then depmod (DESTDIR= for a
+#                         staging root; KVER=/KDIR= as for the build)
+#   make dkms-source      copy the sources dkms builds from (no build
+#                         output) to /usr/src/vfio-oot-<version>, for
+#                         `dkms install vfio-oot/<version>`
+#                         (DKMS_SOURCETREE= for another source tree)
+#   make docs             the HTML documentation, Documentation/ built by
+#                         sphinx-build -W -n (warnings are errors) into
+#                         build/docs/html
 #   make lint             checkpatch.pl --strict, sparse, shellcheck
 #   make clean            remove build output, including build/
 #
@@ -60,7 +71,7 @@ COMPAT_H = $(BUILDDIR)/include/generated/vfio_compat_conftest.h
 SYNC_DIRS := include vfio_core vfio_iommu_type1 vfio_pci tests/kmod
 
 .PHONY: all modules sync conftest all-kernels tests tools examples check \
-	check-quick demo bench lint clean
+	check-quick demo bench lint clean install dkms-source docs
 
 all: modules
 
@@ -139,6 +150,39 @@ bench:
 
 lint:
 	KDIR=$(KDIR) scripts/lint.sh
+
+# KERNELRELEASE is given: Debian's 6.1 headers would name the upstream
+# 6.1.x as the directory under /lib/modules (see KREL).
+install: modules
+	$(MAKE) -C $(KDIR) M=$(abspath $(BUILDDIR)) KERNELRELEASE=$(KREL) \
+		INSTALL_MOD_DIR=updates $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) \
+		DEPMOD=true modules_install
+	install -D -m 0644 $(SRC)/modprobe.d/vfio-oot.conf \
+		$(DESTDIR)/etc/modprobe.d/vfio-oot.conf
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+
+# What dkms builds from: dkms.conf, the kbuild and C files of the three
+# modules and include/, and the scripts dkms.conf runs.
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' \
+	$(SRC)/dkms.conf)
+DKMS_SOURCETREE ?= /usr/src
+DKMS_DEST = $(DESTDIR)$(DKMS_SOURCETREE)/vfio-oot-$(DKMS_VERSION)
+dkms-source:
+	@set -e; rm -rf $(DKMS_DEST); cd $(SRC); \
+	files=$$(find include vfio_core vfio_iommu_type1 vfio_pci -type f \
+		\( -name Kbuild -o -name Makefile -o -name '*.c' -o \
+		-name '*.h' \) ! -name '*.mod.c' \
+		! -path 'include/generated/*' | sort); \
+	for f in Makefile Kbuild dkms.conf scripts/conftest.sh \
+		scripts/dkms-hook.sh modprobe.d/vfio-oot.conf $$files; do \
+		install -D -m $$(test -x "$$f" && echo 0755 || echo 0644) \
+			"$$f" "$(DKMS_DEST)/$$f"; \
+	done; \
+	echo "dkms-source: $(DKMS_DEST)"
+
+docs:
+	sphinx-build -W -n -q -b html -d $(SRC)/build/docs/doctrees \
+		$(SRC)/Documentation $(SRC)/build/docs/html
 
 # Also undoes an in-place build (BUILDDIR = this tree, as dkms does).
 clean:

@@ -33,6 +33,10 @@ packages=(
 	# the real clients run in the testbed (tests/clients): dpdk-testpmd,
 	# dpdk-devbind.py (which runs lspci), driverctl
 	dpdk dpdk-dev pciutils driverctl
+	# the dkms package, tested in a scratch dkms tree (tests/dkms)
+	dkms
+	# the documentation (make docs: sphinx-build -W -n)
+	python3-sphinx
 )
 
 BACKPORTS=bookworm-backports

@@ -82,7 +82,8 @@ rm -f "$log"
 # 3. shellcheck
 if command -v shellcheck >/dev/null; then
 	shellcheck -S warning scripts/*.sh tests/*.sh tests/testbed/*.sh \
-		tests/bench/*.sh .ci/run || finding "shellcheck"
+		tests/bench/*.sh tests/dkms/*.sh tests/docs/*.sh .ci/run ||
+		finding "shellcheck"
 	shellcheck -S warning -s sh -x tests/clients/*.sh ||
 		finding "shellcheck (tests/clients)"
 else

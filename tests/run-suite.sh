@@ -15,6 +15,12 @@
 #             not cached): ours, with the KUnit test modules, and KASAN,
 #             lockdep and kmemleak watching, then noiommu (--quick leaves
 #             this tier out).
+# Before the tiers, host-side checks that print TAP: tests/dkms/dkms-test.sh
+# (dkms add/build/install in a scratch tree, build/dkms, copied into
+# build/tests/data/dkms for the guest test vfio_dkms_test, which loads
+# the modules from it) and tests/docs/docs-test.sh (the
+# sphinx build); each prints a summary line "host/<name>: ..." and counts
+# in the totals.
 # Each tier builds its modules (build/kernel-<release>/), boots once per
 # mode and prints one summary line per mode; the last line is exactly
 # "N passed, N failed, N skipped" over all of them.  A failed build, or a
@@ -81,6 +87,27 @@ run_mode() {
 	summaries+=("$summary")
 }
 
+# host_check <name> <script>: run a host-side TAP script and add its
+# ok / not ok / SKIP lines to the totals.
+host_check() {
+	local name=$1 script=$2 log p f s rc
+	log=$(mktemp)
+	echo "==== host check $name: $script ===="
+	"$script" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log")
+	p=$(($(grep -cE '^ok [0-9]+' "$log") - s))
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	rm -f "$log"
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		fail "host check $name exited $rc with no failed test"
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	summaries+=("host/$name: $p passed, $f failed, $s skipped")
+}
+
 # tier <name> <release> <kdir> <modes...>: build our modules for the
 # kernel, then run each mode.
 tier() {
@@ -111,6 +138,11 @@ suite_start=$(date +%s)
 if ! $make --no-print-directory tests; then
 	fail "the test program build failed"
 fi
+
+start=$(date +%s)
+host_check dkms tests/dkms/dkms-test.sh
+host_check docs tests/docs/docs-test.sh
+timings+=("host checks (dkms, docs): $(($(date +%s) - start)) s")
 
 tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference noiommu \
 	ours-nointremap reference-nointremap

@@ -19,6 +19,7 @@
 
 #include "vfio_compat.h"
 #include "vfio_core_priv.h"
+#include "vfio_oot_version.h"
 
 struct class *vfio_group_class;
 dev_t vfio_group_devt;
@@ -78,6 +79,7 @@ module_exit(vfio_core_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VFIO core: containers, groups and device files");
+MODULE_VERSION(VFIO_OOT_VERSION);
 MODULE_ALIAS_MISCDEV(VFIO_MINOR);
 MODULE_ALIAS("devname:vfio/vfio");
 MODULE_SOFTDEP("post: vfio_iommu_type1");

@@ -17,6 +17,7 @@
 
 #include "type1_priv.h"
 #include "vfio_backend_api.h"
+#include "vfio_oot_version.h"
 
 bool type1_allow_unsafe_interrupts;
 module_param_named(allow_unsafe_interrupts, type1_allow_unsafe_interrupts,
@@ -169,3 +170,4 @@ module_exit(type1_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VFIO Type1 IOMMU backend (TYPE1/TYPE1v2 containers)");
+MODULE_VERSION(VFIO_OOT_VERSION);

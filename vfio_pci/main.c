@@ -14,6 +14,7 @@
 
 #include "vfio_compat.h"
 #include "vfio_pci_priv.h"
+#include "vfio_oot_version.h"
 
 static char ids[1024] __initdata;
 module_param_string(ids, ids, sizeof(ids), 0);
@@ -261,3 +262,4 @@ module_exit(vpci_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VFIO driver for PCI devices (out-of-tree replacement)");
+MODULE_VERSION(VFIO_OOT_VERSION);
