@@ -56,7 +56,8 @@ while read -r f; do
 	[ -n "$f" ] || continue
 	"${checkpatch[@]}" --ignore "$USERSPACE_IGNORE" "$f" ||
 		finding "checkpatch: $f"
-done <<<"$(source_files tests/uapi tests/examples tests/bench tests/clients)"
+done <<<"$(source_files tests/uapi tests/examples tests/bench tests/clients \
+	tests/fuzz)"
 
 # 2. sparse (C=2 checks every file, even those already built), through
 # the Makefile: it builds in build/kernel-<release>/, never in the tree
@@ -73,7 +74,7 @@ rm -f "$log"
 # 3. shellcheck
 if command -v shellcheck >/dev/null; then
 	shellcheck -S warning scripts/*.sh tests/*.sh tests/testbed/*.sh \
-		tests/bench/*.sh .ci/run || finding "shellcheck"
+		tests/bench/*.sh tests/fuzz/*.sh .ci/run || finding "shellcheck"
 	shellcheck -S warning -s sh -x tests/clients/*.sh ||
 		finding "shellcheck (tests/clients)"
 else
