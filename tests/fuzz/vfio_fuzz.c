@@ -487,16 +487,24 @@ static void check_caps(const char *what, const void *buf, uint32_t argsz,
 
 /* ---- ops ---- */
 
+/* SET_IOMMU as a user does it, type1v2 mostly; its result is the op's */
+static int set_iommu_usual(int container)
+{
+	return ioctl(container, VFIO_SET_IOMMU,
+		     chance(85) ? VFIO_TYPE1v2_IOMMU : VFIO_TYPE1_IOMMU);
+}
+
+/* A container; mostly set up the usual way, with a group of ours. */
 static bool op_open_container(void)
 {
-	int fd = open("/dev/vfio/vfio", O_RDWR);
+	int fd = open("/dev/vfio/vfio", O_RDWR), group;
 
 	if (fd < 0)
 		return false;
-	if (chance(70) &&
-	    ioctl(fd, VFIO_SET_IOMMU, chance(85) ? VFIO_TYPE1v2_IOMMU :
-		  VFIO_TYPE1_IOMMU)) {
-		/* fine: without a group, SET_IOMMU fails */
+	if (chance(70)) {
+		group = fd_pick(FD_GROUP, NULL);
+		if (!ioctl(group, VFIO_GROUP_SET_CONTAINER, &fd))
+			set_iommu_usual(fd);
 	}
 	fd_add(fd, FD_CONTAINER, -1);
 	return true;
@@ -870,7 +878,11 @@ static bool op_set_container(void)
 	int container;
 
 	container = fd_pick(chance(90) ? FD_CONTAINER : FD_EVENTFD, NULL);
-	return !ioctl(group, VFIO_GROUP_SET_CONTAINER, user_ptr(&container));
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, user_ptr(&container)))
+		return false;
+	if (chance(70))
+		set_iommu_usual(container);
+	return true;
 }
 
 static bool op_unset_container(void)
