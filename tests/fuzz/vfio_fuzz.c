@@ -44,7 +44,15 @@
  *     2048 bytes, never up to the buffer's end: QEMU 7.2 aborts on an
  *     out-of-range transfer) and an IOVA below edu's 28-bit DMA mask.
  *     The IOVA is otherwise random: mapped, unmapped, never mapped, read
- *     only; the vIOMMU confines the device, which is the point;
+ *     only; the vIOMMU confines the device, which is the point.  Only
+ *     pci-testdev's BARs are ever mapped for DMA (peer to peer);
+ *   - edu never interrupts: its raise register (0x60), its DMA-done
+ *     interrupt and its factorial (0x08, a random input keeps a host core
+ *     busy for seconds) are left alone.  An edu INTx that no SET_IRQS set
+ *     up is handled by nobody; on the GSI it shares with a device whose
+ *     INTx is set up, both stacks (ours and 6.1's in-tree) see a storm,
+ *     the kernel prints "irq 22: nobody cared" with a backtrace and
+ *     disables the line (under TCG the storm first stalls a CPU);
  *   - config space is written only below 0x100 (the extended space holds
  *     the nvme PF's SR-IOV control and AER); the command register only
  *     gets its I/O, memory, bus master and INTx-disable bits changed;
@@ -109,6 +117,13 @@
 #define EDU_DMA_REGS_END	0xa0
 /* nor ever the factorial: a random 32-bit input busies a host core */
 #define EDU_REG_FACT		0x08
+/*
+ * nor the interrupt raise: an edu INTx nobody handles (edu's INTx not set
+ * up through SET_IRQS) storms the GSI it shares with a device whose INTx
+ * is, and the kernel disables the line ("irq 22: nobody cared") with
+ * either stack
+ */
+#define EDU_REG_RAISE		0x60
 #define EDU_BUF_SIZE		4096U
 
 enum dev_policy {
@@ -464,6 +479,36 @@ static void *user_ptr(void *good)
 	}
 }
 
+/*
+ * An ioctl on an object of @kind.  Mostly on a dup() of one (*@sure: the
+ * answer comes from that kind of object and may be checked), now and then
+ * on a number that may be anything by now (the same ioctl number means
+ * another request to another kind of file: IOMMU_GET_INFO and
+ * GET_PCI_HOT_RESET_INFO share theirs).
+ */
+static int kind_ioctl(enum fd_kind kind, unsigned long req, void *arg,
+		      bool *sure)
+{
+	int i, n = 0, idx[MAX_FDS], fd = -1, ret;
+
+	*sure = false;
+	if (chance(15))
+		return ioctl(fd_pick(kind, NULL), req, arg);
+	pthread_mutex_lock(&ps.lock);
+	for (i = 0; i < MAX_FDS; i++)
+		if (ps.fds[i].kind == kind)
+			idx[n++] = i;
+	if (n)
+		fd = dup(ps.fds[idx[rn(n)]].fd);
+	pthread_mutex_unlock(&ps.lock);
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, req, arg);
+	close(fd);
+	*sure = arg != ps.ro_page && arg != ps.none_page;
+	return ret;
+}
+
 /* Walks a capability chain of an info answer; flags a bad offset. */
 static void check_caps(const char *what, const void *buf, uint32_t argsz,
 		       uint32_t got, uint32_t hdr, uint32_t off)
@@ -621,6 +666,7 @@ static bool op_iommu_info(void)
 		char raw[4096];
 	} u;
 	uint32_t argsz;
+	bool sure;
 
 	memset(&u, 0, sizeof(u));
 	switch (rn(4)) {
@@ -636,10 +682,10 @@ static bool op_iommu_info(void)
 	}
 	u.info.argsz = argsz;
 	u.info.flags = chance(90) ? 0 : r32();
-	if (ioctl(fd_pick(FD_CONTAINER, NULL), VFIO_IOMMU_GET_INFO,
-		  user_ptr(&u)))
+	if (kind_ioctl(FD_CONTAINER, VFIO_IOMMU_GET_INFO, user_ptr(&u),
+		       &sure))
 		return false;
-	if (argsz >= sizeof(u.info) &&
+	if (sure && argsz >= sizeof(u.info) &&
 	    (u.info.flags & VFIO_IOMMU_INFO_CAPS) && u.info.cap_offset)
 		check_caps("IOMMU_GET_INFO", &u, argsz, u.info.argsz,
 			   sizeof(u.info), u.info.cap_offset);
@@ -687,10 +733,14 @@ static char *pick_vaddr(__u64 *size, bool *locked)
 		return (char *)(uintptr_t)r64();
 	case 3:
 	case 4:
-		/* MMIO: only BARs that may take writes (a DMA could) */
+		/*
+		 * MMIO: only pci-testdev's BARs (a DMA may write them; into
+		 * edu's own BAR it could raise edu's interrupt)
+		 */
 		pthread_rwlock_rdlock(&ps.maplock);
 		i = (int)rn(MAX_MAPS);
-		if (ps.maps[i].addr && ps.maps[i].writable) {
+		if (ps.maps[i].addr && ps.maps[i].writable &&
+		    devs[ps.maps[i].dev].policy == DEV_WRITABLE) {
 			*size = ps.maps[i].len;
 			*locked = true;
 			return ps.maps[i].addr;
@@ -897,15 +947,15 @@ static bool op_device_info(void)
 		char raw[1024];
 	} u;
 	uint32_t argsz;
+	bool sure;
 
 	memset(&u, 0, sizeof(u));
 	argsz = chance(50) ? sizeof(u.info) - 4 * (uint32_t)rn(2) :
 		chance(50) ? (uint32_t)sizeof(u.raw) : (uint32_t)rn(32);
 	u.info.argsz = argsz;
-	if (ioctl(fd_pick(FD_DEVICE, NULL), VFIO_DEVICE_GET_INFO,
-		  user_ptr(&u)))
+	if (kind_ioctl(FD_DEVICE, VFIO_DEVICE_GET_INFO, user_ptr(&u), &sure))
 		return false;
-	if (argsz >= sizeof(u.info) &&
+	if (sure && argsz >= sizeof(u.info) &&
 	    (u.info.flags & VFIO_DEVICE_FLAGS_CAPS) && u.info.cap_offset)
 		check_caps("DEVICE_GET_INFO", &u, argsz, u.info.argsz,
 			   sizeof(u.info), u.info.cap_offset);
@@ -919,16 +969,17 @@ static bool op_region_info(void)
 		char raw[2048];
 	} u;
 	uint32_t argsz;
+	bool sure;
 
 	memset(&u, 0, sizeof(u));
 	argsz = chance(50) ? (uint32_t)sizeof(u.info) :
 		chance(70) ? (uint32_t)sizeof(u.raw) : (uint32_t)rn(40);
 	u.info.argsz = argsz;
 	u.info.index = chance(90) ? (uint32_t)rn(MAX_REGIONS) : r32();
-	if (ioctl(fd_pick(FD_DEVICE, NULL), VFIO_DEVICE_GET_REGION_INFO,
-		  user_ptr(&u)))
+	if (kind_ioctl(FD_DEVICE, VFIO_DEVICE_GET_REGION_INFO, user_ptr(&u),
+		       &sure))
 		return false;
-	if (argsz >= sizeof(u.info) &&
+	if (sure && argsz >= sizeof(u.info) &&
 	    (u.info.flags & VFIO_REGION_INFO_FLAG_CAPS) && u.info.cap_offset)
 		check_caps("GET_REGION_INFO", &u, argsz, u.info.argsz,
 			   sizeof(u.info), u.info.cap_offset);
@@ -1029,16 +1080,17 @@ static bool op_hot_reset_info(void)
 		struct vfio_pci_hot_reset_info info;
 		struct vfio_pci_dependent_device devices[32];
 	} u;
+	bool sure;
 
 	memset(&u, 0, sizeof(u));
 	u.info.argsz = chance(30) ? sizeof(u.info) :
 		       chance(80) ? sizeof(u) : r32();
 	if (chance(5))
 		u.info.flags = r32();
-	if (ioctl(fd_pick(FD_DEVICE, NULL), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
-		  user_ptr(&u)))
+	if (kind_ioctl(FD_DEVICE, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO,
+		       user_ptr(&u), &sure))
 		return false;
-	if (u.info.argsz == sizeof(u) && u.info.count > 32)
+	if (sure && u.info.argsz == sizeof(u) && u.info.count > 32)
 		anomaly("HOT_RESET_INFO filled %u entries in room for 32",
 			u.info.count);
 	return true;
@@ -1086,6 +1138,7 @@ static bool write_allowed(const struct dev_desc *d, unsigned int r,
 		return false;
 	if (d->policy == DEV_EDU && r == VFIO_PCI_BAR0_REGION_INDEX)
 		return off + len > off && !overlaps(off, len, EDU_REG_FACT, 4) &&
+		       !overlaps(off, len, EDU_REG_RAISE, 4) &&
 		       !overlaps(off, len, EDU_DMA_REGS_START,
 				 EDU_DMA_REGS_END - EDU_DMA_REGS_START);
 	return true;
@@ -1429,7 +1482,8 @@ static bool op_edu_dma(void)
 				       EDU_REG_DMA_CMD)) != 4 ||
 	    (cmd & EDU_DMA_CMD_START))
 		goto out_unlock;	/* busy, or BAR not reachable now */
-	cmd = EDU_DMA_CMD_START | (chance(30) ? EDU_DMA_CMD_IRQ : 0);
+	/* never EDU_DMA_CMD_IRQ: see EDU_REG_RAISE */
+	cmd = EDU_DMA_CMD_START;
 	if (chance(50)) {
 		cmd |= EDU_DMA_CMD_TO_RAM;
 		err = edu_reg_write(fd, d, EDU_REG_DMA_SRC,
