@@ -16,7 +16,7 @@
 #              modules first: make KVER=debug
 #   --mode     default ours
 #   --out      default build/testbed/fuzz-<kernel>-<mode>
-# The options reach the guest as /data/vfio_fuzz.args (the testbed
+# The options reach the guest as /data/vfio_fuzz_test.args (the testbed
 # starts its programs without arguments).  The per-program and the
 # whole-run limits grow with --seconds.  Holds /tmp/vfio-guest.lock for
 # the boot, like every guest on a shared machine.  Prints the testbed's
@@ -58,7 +58,7 @@ work=$(mktemp -d /tmp/vfio-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 make -s -C "$here" O="$work/tests"
 mkdir -p "$work/tests/data"
-echo "--seconds $seconds ${args[*]}" >"$work/tests/data/vfio_fuzz.args"
+echo "--seconds $seconds ${args[*]}" >"$work/tests/data/vfio_fuzz_test.args"
 
 # the fuzzer's own end: its run, reaping (up to 120 s) and the checks
 export TESTBED_TEST_TIMEOUT=$((seconds + 600))

@@ -56,8 +56,10 @@
  *   - config space is written only below 0x100 (the extended space holds
  *     the nvme PF's SR-IOV control and AER); the command register only
  *     gets its I/O, memory, bus master and INTx-disable bits changed;
- *   - the VGA device (1234:1111) and devices the testbed does not list
- *     are left alone.
+ *   - the VGA device (1234:1111), virtio-rng (1af4:1044: QEMU 7.2 died
+ *     of SIGSEGV, once in seven runs, a second after a reset of its root
+ *     port's bus, with no kernel message before) and devices the testbed
+ *     does not list are left alone.
  * A process touching a BAR mapping while the memory decode is off gets
  * SIGBUS; that is caught around every access.
  *
@@ -66,7 +68,7 @@
  * --procs N, --threads N, --verbose, --ops ,name,name, (only these
  * operations, by the names of the counts printed at the end: to narrow a
  * problem down); without arguments, those of
- * /data/vfio_fuzz.args if it exists (tests/fuzz/run-fuzz.sh, the long
+ * /data/<program name>.args (/data/vfio_fuzz_test.args) if it exists (tests/fuzz/run-fuzz.sh, the long
  * on-demand run, writes it).  Default budget: 240 s on the debug kernel
  * (uname -r ends in "-debug"), 40 s elsewhere, 25 s in reference mode
  * (VFIO_TEST_MODE=reference).
@@ -1831,10 +1833,10 @@ static enum dev_policy policy_of(unsigned int vendor, unsigned int device,
 		return DEV_WRITABLE;
 	if ((vendor == 0x8086 && (device == 0x100e || device == 0x10d3 ||
 				  device == 0x5845)) ||
-	    (vendor == 0x1b36 && device == 0x0010) ||
-	    (vendor == 0x1af4 && device == 0x1044))
+	    (vendor == 0x1b36 && device == 0x0010))
 		return DEV_READ_ONLY;
-	*fuzz = false;	/* VGA, and anything the testbed does not list */
+	/* VGA, virtio-rng, and anything the testbed does not list */
+	*fuzz = false;
 	return DEV_READ_ONLY;
 }
 
