@@ -67,9 +67,9 @@
  * from it, so a run is replayed up to the scheduling), --seconds N,
  * --procs N, --threads N, --verbose, --ops ,name,name, (only these
  * operations, by the names of the counts printed at the end: to narrow a
- * problem down); without arguments, those of
- * /data/<program name>.args (/data/vfio_fuzz_test.args) if it exists (tests/fuzz/run-fuzz.sh, the long
- * on-demand run, writes it).  Default budget: 240 s on the debug kernel
+ * problem down); without arguments, those of /data/<program
+ * name>.args (/data/vfio_fuzz_test.args) if it exists (run-fuzz.sh, the
+ * long on-demand run, writes it).  Default budget: 240 s on the debug kernel
  * (uname -r ends in "-debug"), 40 s elsewhere, 25 s in reference mode
  * (VFIO_TEST_MODE=reference).
  */
