@@ -44,8 +44,10 @@
  *     2048 bytes, never up to the buffer's end: QEMU 7.2 aborts on an
  *     out-of-range transfer) and an IOVA below edu's 28-bit DMA mask.
  *     The IOVA is otherwise random: mapped, unmapped, never mapped, read
- *     only; the vIOMMU confines the device, which is the point.  Only
- *     pci-testdev's BARs are ever mapped for DMA (peer to peer);
+ *     only; the vIOMMU confines the device, which is the point.  No BAR
+ *     is ever mapped for DMA (peer to peer): with edu's DMA into
+ *     pci-testdev's BAR possible, QEMU 7.2 once hung for good (every
+ *     thread of it asleep, the guest stopped);
  *   - edu never interrupts: its raise register (0x60), its DMA-done
  *     interrupt and its factorial (0x08, a random input keeps a host core
  *     busy for seconds) are left alone.  An edu INTx that no SET_IRQS set
@@ -714,16 +716,11 @@ static bool in_bufs(const char *p)
 	return false;
 }
 
-/*
- * Memory to map: a piece of a buffer, a BAR mapping, or junk.  For a BAR
- * mapping the map lock stays held (*@locked) until the caller is done
- * with the address, so that it cannot become another device's BAR.
- */
-static char *pick_vaddr(__u64 *size, bool *locked)
+/* Memory to map: a piece of a buffer, or junk; never a BAR (see top). */
+static char *pick_vaddr(__u64 *size)
 {
 	char *buf = ps.bufs[rn(NR_BUFS)];
 	uint64_t off, len;
-	int i;
 
 	switch (rn(20)) {
 	case 0:
@@ -735,22 +732,6 @@ static char *pick_vaddr(__u64 *size, bool *locked)
 	case 2:
 		*size = r64();
 		return (char *)(uintptr_t)r64();
-	case 3:
-	case 4:
-		/*
-		 * MMIO: only pci-testdev's BARs (a DMA may write them; into
-		 * edu's own BAR it could raise edu's interrupt)
-		 */
-		pthread_rwlock_rdlock(&ps.maplock);
-		i = (int)rn(MAX_MAPS);
-		if (ps.maps[i].addr && ps.maps[i].writable &&
-		    devs[ps.maps[i].dev].policy == DEV_WRITABLE) {
-			*size = ps.maps[i].len;
-			*locked = true;
-			return ps.maps[i].addr;
-		}
-		pthread_rwlock_unlock(&ps.maplock);
-		break;
 	default:
 		break;
 	}
@@ -768,7 +749,7 @@ static bool op_map_dma(void)
 {
 	struct vfio_iommu_type1_dma_map map;
 	struct dma_rec d;
-	bool locked = false, ret;
+	bool ret;
 	int fd;
 
 	memset(&map, 0, sizeof(map));
@@ -784,26 +765,22 @@ static bool op_map_dma(void)
 		map.flags = VFIO_DMA_MAP_FLAG_VADDR;
 		map.iova = d.iova;
 		map.size = d.size;
-		/* a recorded BAR address may be another BAR's by now */
+		/* the recorded buffer, or other memory */
 		if (chance(80) && in_bufs(d.vaddr))
 			map.vaddr = (uintptr_t)d.vaddr;
 		else
-			map.vaddr = (uintptr_t)pick_vaddr(&map.size, &locked);
+			map.vaddr = (uintptr_t)pick_vaddr(&map.size);
 		if (chance(20))
 			map.size = r64();
 		ret = !ioctl(fd, VFIO_IOMMU_MAP_DMA, user_ptr(&map));
-		if (locked)
-			pthread_rwlock_unlock(&ps.maplock);
 		return ret;
 	}
 	fd = fd_pick(FD_CONTAINER, NULL);
-	map.vaddr = (uintptr_t)pick_vaddr(&map.size, &locked);
+	map.vaddr = (uintptr_t)pick_vaddr(&map.size);
 	map.iova = pick_iova();
 	if (chance(5))
 		map.size = chance(50) ? r64() : map.size + 1 + rn(PAGE);
 	ret = !ioctl(fd, VFIO_IOMMU_MAP_DMA, user_ptr(&map));
-	if (locked)
-		pthread_rwlock_unlock(&ps.maplock);
 	if (ret)
 		dma_record(fd, map.iova, map.size,
 			   (char *)(uintptr_t)map.vaddr);
