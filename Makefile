@@ -114,7 +114,6 @@ tests:
 	$(MAKE) -C tests/uapi O=$(TESTS_OUT)
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)
 	$(MAKE) -C tests/clients O=$(TESTS_OUT)
-	$(MAKE) -C tests/fuzz O=$(TESTS_OUT)
 
 examples:
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)
