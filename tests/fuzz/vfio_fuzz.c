@@ -45,9 +45,10 @@
  *     out-of-range transfer) and an IOVA below edu's 28-bit DMA mask.
  *     The IOVA is otherwise random: mapped, unmapped, never mapped, read
  *     only; the vIOMMU confines the device, which is the point.  No BAR
- *     is ever mapped for DMA (peer to peer): with edu's DMA into
- *     pci-testdev's BAR possible, QEMU 7.2 once hung for good (every
- *     thread of it asleep, the guest stopped);
+ *     is mapped for DMA (peer to peer): a suspect, not a proven cause,
+ *     of a QEMU 7.2 hang (every QEMU thread asleep, the guest stopped),
+ *     which happened again without it: see the open problem in the
+ *     commit that keeps this program out of `make tests`;
  *   - edu never interrupts: its raise register (0x60), its DMA-done
  *     interrupt and its factorial (0x08, a random input keeps a host core
  *     busy for seconds) are left alone.  An edu INTx that no SET_IRQS set
