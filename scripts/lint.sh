@@ -58,7 +58,7 @@ while read -r f; do
 	"${checkpatch[@]}" --ignore "$USERSPACE_IGNORE" "$f" ||
 		finding "checkpatch: $f"
 done <<<"$(source_files tests/uapi tests/examples tests/bench tests/clients \
-	tools)"
+	tests/fuzz tools)"
 
 # the man pages
 for f in tools/*/*.8; do
@@ -82,8 +82,8 @@ rm -f "$log"
 # 3. shellcheck
 if command -v shellcheck >/dev/null; then
 	shellcheck -S warning scripts/*.sh tests/*.sh tests/testbed/*.sh \
-		tests/bench/*.sh tests/dkms/*.sh tests/docs/*.sh .ci/run ||
-		finding "shellcheck"
+		tests/bench/*.sh tests/dkms/*.sh tests/docs/*.sh \
+		tests/fuzz/*.sh .ci/run || finding "shellcheck"
 	shellcheck -S warning -s sh -x tests/clients/*.sh ||
 		finding "shellcheck (tests/clients)"
 else
