@@ -118,6 +118,40 @@ testbed_module_loaded() {
 	[ -d "/sys/module/$1" ]
 }
 
+# reload_init_modules: the modules /init loaded (/etc/testbed.conf's
+# TESTBED_MODULES, in /lib/modules/testbed) that are not loaded now.
+reload_init_modules() {
+	# shellcheck source=/dev/null
+	. /etc/testbed.conf
+	for rl_ko in $TESTBED_MODULES; do
+		rl_name=$(echo "${rl_ko%.ko}" | tr - _)
+		testbed_module_loaded "$rl_name" ||
+			insmod "/lib/modules/testbed/$rl_ko"
+	done
+}
+
+# ko_build_id <path in the host's root>: the GNU build ID of a module
+# file (decompressed first when it is .ko.xz); nothing for no path.
+ko_build_id() {
+	kb_file=$1
+	[ -n "$kb_file" ] || return 0
+	case $kb_file in
+	*.xz)
+		# shellcheck disable=SC2016 # $1 is the inner shell's
+		host_run sh -c 'xz -dc "$1" >/tmp/clients-ko' sh "$kb_file"
+		kb_file=/tmp/clients-ko
+		;;
+	esac
+	host_run readelf -n "$kb_file" | sed -n 's/^ *Build ID: *//p'
+}
+
+# loaded_build_id <module>: the build ID of a loaded module, from its
+# ELF note in sysfs (12 bytes of note header, "GNU\0", then the ID).
+loaded_build_id() {
+	host_run od -An -v -tx1 -j16 "/sys/module/$1/notes/.note.gnu.build-id" |
+		tr -d ' \n'
+}
+
 # host_request <command>: ask the outer QEMU for something through the
 # testbed's request channel (ttyS2, relayed by tests/testbed/qmp-relay.py
 # to QEMU's monitor); only "device_del <id>" is accepted.

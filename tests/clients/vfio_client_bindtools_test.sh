@@ -259,27 +259,6 @@ host_drivers() {
 	done
 }
 
-# ko_build_id <path in the chroot>: the GNU build ID of a module file
-# (decompressed first when it is .ko.xz).
-ko_build_id() {
-	kb_file=$1
-	case $kb_file in
-	*.xz)
-		# shellcheck disable=SC2016 # $1 is the inner shell's
-		host_run sh -c 'xz -dc "$1" >/tmp/bindtools-ko' sh "$kb_file"
-		kb_file=/tmp/bindtools-ko
-		;;
-	esac
-	host_run readelf -n "$kb_file" | sed -n 's/^ *Build ID: *//p'
-}
-
-# loaded_build_id <module>: the build ID of the loaded module, from its
-# ELF note in sysfs (12 bytes of note header, "GNU\0", then the ID).
-loaded_build_id() {
-	host_run od -An -v -tx1 -j16 "/sys/module/$1/notes/.note.gnu.build-id" |
-		tr -d ' \n'
-}
-
 # intree_ko <path under kernel/drivers/vfio>: the in-tree module file.
 intree_ko() {
 	for ik_file in "$HOSTFS/lib/modules/$release/kernel/drivers/vfio/$1".ko*; do
@@ -318,19 +297,6 @@ identify() {
 		*) ok "$1 is not tainted O: '$id_taint'" ;;
 		esac
 	fi
-}
-
-# reload_init_modules: the modules init loaded (/etc/testbed.conf's
-# TESTBED_MODULES, in /lib/modules/testbed), when modprobe did not
-# bring them back; then every recorded function back on vfio-pci.
-reload_init_modules() {
-	# shellcheck source=/dev/null
-	. /etc/testbed.conf
-	for rl_ko in $TESTBED_MODULES; do
-		rl_name=$(echo "${rl_ko%.ko}" | tr - _)
-		testbed_module_loaded "$rl_name" ||
-			insmod "/lib/modules/testbed/$rl_ko"
-	done
 }
 
 # The module part: part 3 of the brief.

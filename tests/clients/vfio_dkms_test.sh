@@ -101,27 +101,6 @@ ko_of() {
 	return 1
 }
 
-# ko_build_id <path in the chroot>: the GNU build ID of a module file.
-ko_build_id() {
-	kb_file=$1
-	[ -n "$kb_file" ] || return 0
-	case $kb_file in
-	*.xz)
-		# shellcheck disable=SC2016 # $1 is the inner shell's
-		host_run sh -c 'xz -dc "$1" >/tmp/dkms-ko' sh "$kb_file"
-		kb_file=/tmp/dkms-ko
-		;;
-	esac
-	host_run readelf -n "$kb_file" | sed -n 's/^ *Build ID: *//p'
-}
-
-# loaded_build_id <module>: from its ELF note in sysfs (after the 12-byte
-# note header and "GNU\0").
-loaded_build_id() {
-	host_run od -An -v -tx1 -j16 "/sys/module/$1/notes/.note.gnu.build-id" |
-		tr -d ' \n'
-}
-
 # identify <ours|in-tree> <module> <file name> <dir under $moddir>: test
 # lines saying which file the loaded module came from: its build ID,
 # /sys/module/<module>/version and the O (out-of-tree) taint.
@@ -185,16 +164,6 @@ params_described() {
 	else
 		not_ok "$1: parameters without a description: $pd_bad (sysfs lists $pd_n)"
 	fi
-}
-
-reload_init_modules() {
-	# shellcheck source=/dev/null
-	. /etc/testbed.conf
-	for rl_ko in $TESTBED_MODULES; do
-		rl_name=$(echo "${rl_ko%.ko}" | tr - _)
-		testbed_module_loaded "$rl_name" ||
-			insmod "/lib/modules/testbed/$rl_ko"
-	done
 }
 
 # took_back <step>: vfio-pci's registration bound every function whose

@@ -55,18 +55,8 @@ install_tree=$mod_root/lib/modules
 log=$out/log
 arch=$(uname -m)
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $*"
-}
+# shellcheck source=tests/host-tap.sh
+. "$root/tests/host-tap.sh"
 
 skip() {
 	n=$((n + 1))

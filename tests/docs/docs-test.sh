@@ -10,18 +10,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root" || exit 1
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $*"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $*"
-}
+# shellcheck source=tests/host-tap.sh
+. "$root/tests/host-tap.sh"
 
 if ! command -v sphinx-build >/dev/null; then
 	not_ok "sphinx-build is not installed (python3-sphinx; run scripts/install-deps.sh)"
