@@ -172,11 +172,20 @@ nonviable_part() {
 			nv_sib=$nv_fn && break
 	done
 	echo "SMBus $smbus in group $nv_g (driver $(pci_driver "$smbus")), sibling $nv_sib" | diag
-	host_run modprobe i2c-i801 2>&1 | diag
+	# An earlier program (vfio_bind_test) may have left i2c-i801 loaded
+	# with the SMBus unbound: then bind it by hand, and unbind it again
+	# at the end rather than unloading what this program did not load.
+	nv_had=0
+	testbed_module_loaded i2c_i801 && nv_had=1
+	[ $nv_had = 1 ] || host_run modprobe i2c-i801 2>&1 | diag
+	if [ "$(pci_driver "$smbus")" = none ] &&
+		[ -d /sys/bus/pci/drivers/i801_smbus ]; then
+		echo "$smbus" >/sys/bus/pci/drivers/i801_smbus/bind 2>/dev/null
+	fi
 	nv_drv=$(pci_driver "$smbus")
 	if [ "$nv_drv" = none ]; then
 		skip "not-viable group: i2c-i801 did not bind $smbus"
-		host_run modprobe -r i2c-i801
+		[ $nv_had = 1 ] || host_run modprobe -r i2c-i801
 		return
 	fi
 	vd groups
@@ -211,13 +220,19 @@ nonviable_part() {
 		check "$nv_sib has no driver_override" [ "$(override_of "$nv_sib")" = "(null)" ]
 	fi
 
-	host_run modprobe -r i2c-i801 2>&1 | diag
+	if [ $nv_had = 1 ]; then
+		echo "$smbus" >"/sys/bus/pci/drivers/$nv_drv/unbind"
+		check "$smbus is on no driver again, as found" \
+			[ "$(pci_driver "$smbus")" = none ]
+	else
+		host_run modprobe -r i2c-i801 2>&1 | diag
+	fi
 	for _ in 1 2 3; do
 		for nv_m in $(module_list); do
 			echo "$nv_mods" | grep -qx "$nv_m" || rmmod "$nv_m" 2>/dev/null
 		done
 	done
-	check "i2c-i801 and what it pulled in are unloaded" [ "$(module_list)" = "$nv_mods" ]
+	check "the modules are those before this part (i2c-i801 unloaded if this part loaded it)" [ "$(module_list)" = "$nv_mods" ]
 	vd groups
 	nv_head=$(group_block "$nv_g" | head -n 1)
 	check "group $nv_g is viable again: '$nv_head'" \
