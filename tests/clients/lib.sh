@@ -118,6 +118,28 @@ testbed_module_loaded() {
 	[ -d "/sys/module/$1" ]
 }
 
+# module_list: the loaded modules, sorted.
+module_list() {
+	cut -d ' ' -f 1 /proc/modules | sort
+}
+
+# vfio_modules: the loaded vfio modules.
+vfio_modules() {
+	awk '$1 ~ /^vfio/ { print $1 }' /proc/modules
+}
+
+# vfio_bound: the functions bound to vfio-pci, sorted.
+vfio_bound() {
+	for vb_dev in /sys/bus/pci/drivers/vfio-pci/0000:*; do
+		[ -e "$vb_dev" ] && echo "${vb_dev##*/}"
+	done | sort
+}
+
+# override_of <bdf>: the function's driver_override ("(null)": unset).
+override_of() {
+	cat "/sys/bus/pci/devices/$1/driver_override"
+}
+
 # reload_init_modules: the modules /init loaded (/etc/testbed.conf's
 # TESTBED_MODULES, in /lib/modules/testbed) that are not loaded now.
 reload_init_modules() {

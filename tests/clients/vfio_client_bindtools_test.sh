@@ -36,11 +36,6 @@ out=/tmp/bindtools.out
 modroot=/tmp/bindtools-modroot
 moddir=$modroot/lib/modules/$release
 
-# module_list: the names of the loaded modules, sorted.
-module_list() {
-	cut -d ' ' -f 1 /proc/modules | sort
-}
-
 # modules_as <when> <list>: one test line: the loaded modules are those
 # of <list>; if not, the ones not in it are unloaded (rmmod, several
 # passes for their dependencies) so that later programs find the
@@ -60,22 +55,6 @@ modules_as() {
 		done
 	done
 	return 1
-}
-
-# vfio_modules: the loaded vfio modules.
-vfio_modules() {
-	awk '$1 ~ /^vfio/ { print $1 }' /proc/modules
-}
-
-# vfio_bound: the functions bound to vfio-pci, sorted.
-vfio_bound() {
-	for vb_dev in /sys/bus/pci/drivers/vfio-pci/0000:*; do
-		[ -e "$vb_dev" ] && echo "${vb_dev##*/}"
-	done | sort
-}
-
-override_of() {
-	cat "/sys/bus/pci/devices/$1/driver_override"
 }
 
 # expect <step> <bdf> <driver> <driver_override>: one test line: the

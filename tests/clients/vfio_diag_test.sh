@@ -77,14 +77,6 @@ has() {
 	grep -qF -- "$2" "$1"
 }
 
-module_list() {
-	cut -d ' ' -f 1 /proc/modules | sort
-}
-
-override_of() {
-	cat "/sys/bus/pci/devices/$1/driver_override"
-}
-
 # group_block <group>: the lines of `groups` output for one group.
 group_block() {
 	awk -v g="group $1:" '

@@ -52,20 +52,6 @@ moddir=$mroot/lib/modules/$release
 conf=$mroot/etc/modprobe.d/vfio-oot.conf
 out=/tmp/dkms.out
 
-module_list() {
-	cut -d ' ' -f 1 /proc/modules | sort
-}
-
-vfio_modules() {
-	awk '$1 ~ /^vfio/ { print $1 }' /proc/modules
-}
-
-vfio_bound() {
-	for vb_dev in /sys/bus/pci/drivers/vfio-pci/0000:*; do
-		[ -e "$vb_dev" ] && echo "${vb_dev##*/}"
-	done | sort
-}
-
 # unload_vfio: every vfio module (several passes, dependencies last).
 unload_vfio() {
 	for _ in 1 2 3 4 5 6; do
