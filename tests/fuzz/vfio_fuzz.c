@@ -44,11 +44,8 @@
  *     2048 bytes, never up to the buffer's end: QEMU 7.2 aborts on an
  *     out-of-range transfer) and an IOVA below edu's 28-bit DMA mask.
  *     The IOVA is otherwise random: mapped, unmapped, never mapped, read
- *     only; the vIOMMU confines the device, which is the point.  No BAR
- *     is mapped for DMA (peer to peer): a suspect, not a proven cause,
- *     of a QEMU 7.2 hang (every QEMU thread asleep, the guest stopped),
- *     which happened again without it: see the open problem in the
- *     commit that keeps this program out of `make tests`;
+ *     only; the vIOMMU confines the device, which is the point.  Only
+ *     pci-testdev's BARs are ever mapped for DMA (peer to peer);
  *   - edu never interrupts: its raise register (0x60), its DMA-done
  *     interrupt and its factorial (0x08, a random input keeps a host core
  *     busy for seconds) are left alone.  An edu INTx that no SET_IRQS set
@@ -72,7 +69,7 @@
  * operations, by the names of the counts printed at the end: to narrow a
  * problem down); without arguments, those of /data/<program
  * name>.args (/data/vfio_fuzz_test.args) if it exists (run-fuzz.sh, the
- * long on-demand run, writes it).  Default budget: 240 s on the debug kernel
+ * long on-demand run, writes it).  Default budget: 360 s on the debug kernel
  * (uname -r ends in "-debug"), 40 s elsewhere, 25 s in reference mode
  * (VFIO_TEST_MODE=reference).
  */
@@ -717,11 +714,16 @@ static bool in_bufs(const char *p)
 	return false;
 }
 
-/* Memory to map: a piece of a buffer, or junk; never a BAR (see top). */
-static char *pick_vaddr(__u64 *size)
+/*
+ * Memory to map: a piece of a buffer, a BAR mapping, or junk.  For a BAR
+ * mapping the map lock stays held (*@locked) until the caller is done
+ * with the address, so that it cannot become another device's BAR.
+ */
+static char *pick_vaddr(__u64 *size, bool *locked)
 {
 	char *buf = ps.bufs[rn(NR_BUFS)];
 	uint64_t off, len;
+	int i;
 
 	switch (rn(20)) {
 	case 0:
@@ -733,6 +735,22 @@ static char *pick_vaddr(__u64 *size)
 	case 2:
 		*size = r64();
 		return (char *)(uintptr_t)r64();
+	case 3:
+	case 4:
+		/*
+		 * MMIO: only pci-testdev's BARs (a DMA may write them; into
+		 * edu's own BAR it could raise edu's interrupt)
+		 */
+		pthread_rwlock_rdlock(&ps.maplock);
+		i = (int)rn(MAX_MAPS);
+		if (ps.maps[i].addr && ps.maps[i].writable &&
+		    devs[ps.maps[i].dev].policy == DEV_WRITABLE) {
+			*size = ps.maps[i].len;
+			*locked = true;
+			return ps.maps[i].addr;
+		}
+		pthread_rwlock_unlock(&ps.maplock);
+		break;
 	default:
 		break;
 	}
@@ -750,7 +768,7 @@ static bool op_map_dma(void)
 {
 	struct vfio_iommu_type1_dma_map map;
 	struct dma_rec d;
-	bool ret;
+	bool locked = false, ret;
 	int fd;
 
 	memset(&map, 0, sizeof(map));
@@ -766,22 +784,26 @@ static bool op_map_dma(void)
 		map.flags = VFIO_DMA_MAP_FLAG_VADDR;
 		map.iova = d.iova;
 		map.size = d.size;
-		/* the recorded buffer, or other memory */
+		/* a recorded BAR address may be another BAR's by now */
 		if (chance(80) && in_bufs(d.vaddr))
 			map.vaddr = (uintptr_t)d.vaddr;
 		else
-			map.vaddr = (uintptr_t)pick_vaddr(&map.size);
+			map.vaddr = (uintptr_t)pick_vaddr(&map.size, &locked);
 		if (chance(20))
 			map.size = r64();
 		ret = !ioctl(fd, VFIO_IOMMU_MAP_DMA, user_ptr(&map));
+		if (locked)
+			pthread_rwlock_unlock(&ps.maplock);
 		return ret;
 	}
 	fd = fd_pick(FD_CONTAINER, NULL);
-	map.vaddr = (uintptr_t)pick_vaddr(&map.size);
+	map.vaddr = (uintptr_t)pick_vaddr(&map.size, &locked);
 	map.iova = pick_iova();
 	if (chance(5))
 		map.size = chance(50) ? r64() : map.size + 1 + rn(PAGE);
 	ret = !ioctl(fd, VFIO_IOMMU_MAP_DMA, user_ptr(&map));
+	if (locked)
+		pthread_rwlock_unlock(&ps.maplock);
 	if (ret)
 		dma_record(fd, map.iova, map.size,
 			   (char *)(uintptr_t)map.vaddr);
@@ -2295,7 +2317,7 @@ static void parse_args(int argc, char **argv)
 	    opt_threads > MAX_THREADS)
 		print_usage(argv[0]);
 	if (!opt_seconds)
-		opt_seconds = debug_kernel() ? 240 :
+		opt_seconds = debug_kernel() ? 360 :
 			      vfio_test_reference() ? 25 : 40;
 }
 
