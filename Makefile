@@ -64,6 +64,8 @@ KREL = $(eval KREL := $$(shell sed -n '$$(UTS_SED)' \
 BUILDDIR ?= $(SRC)/build/kernel-$(KREL)
 W ?= 1
 TESTS_OUT := $(SRC)/build/tests
+# The fuzzer boots on its own (run-guest.sh --fuzz): not in TESTS_OUT.
+FUZZ_OUT := $(SRC)/build/fuzz
 CONFTEST := $(wildcard $(SRC)/scripts/conftest.sh)
 COMPAT_H = $(BUILDDIR)/include/generated/vfio_compat_conftest.h
 
@@ -128,6 +130,7 @@ tests:
 	$(MAKE) -C tests/uapi O=$(TESTS_OUT)
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)
 	$(MAKE) -C tests/clients O=$(TESTS_OUT)
+	$(MAKE) -C tests/fuzz O=$(FUZZ_OUT)
 
 examples:
 	$(MAKE) -C tests/examples O=$(TESTS_OUT)

@@ -7,14 +7,17 @@
 #             then ours again in a guest without an IOMMU (mode noiommu:
 #             Debian's in-tree VFIO has no noiommu, so ours only), then
 #             ours and reference with a vIOMMU without interrupt
-#             remapping (modes ours-nointremap, reference-nointremap);
+#             remapping (modes ours-nointremap, reference-nointremap),
+#             then the fuzzer (build/fuzz/vfio_fuzz_test) alone with ours
+#             and with reference (modes ours-fuzz, reference-fuzz:
+#             run-guest.sh --fuzz);
 #   backports every other installed Debian kernel with headers (the
-#             bookworm-backports 6.12): the same five boots.  None
+#             bookworm-backports 6.12): the same seven boots.  None
 #             installed is a failure: scripts/install-deps.sh installs one;
 #   debug     the debug kernel of scripts/debug-kernel.sh (built first if
 #             not cached): ours, with the KUnit test modules, and KASAN,
-#             lockdep and kmemleak watching, then noiommu (--quick leaves
-#             this tier out).
+#             lockdep and kmemleak watching, then noiommu, then the
+#             fuzzer with ours (--quick leaves this tier out).
 # Before the tiers, host-side checks that print TAP: tests/dkms/dkms-test.sh
 # (dkms add/build/install in a scratch tree, build/dkms, copied into
 # build/tests/data/dkms for the guest test vfio_dkms_test, which loads
@@ -60,17 +63,22 @@ fail() {
 
 # run_mode <release> <mode> [timeout]: boot the testbed once and add its
 # counts to the totals.  <mode> is a run-guest.sh mode, or ours-nointremap
-# / reference-nointremap for that mode with --no-intremap.
+# / reference-nointremap for that mode with --no-intremap, or ours-fuzz /
+# reference-fuzz for the fuzzer's own boot (--fuzz, build/fuzz).
 run_mode() {
 	local kernel=$1 mode=$2 log summary p f s
 	local timeout=(${3:+--timeout "$3"}) args=(--mode "$mode")
+	local tests=$root/build/tests
 
 	case $mode in
 	*-nointremap) args=(--mode "${mode%-nointremap}" --no-intremap) ;;
+	*-fuzz)
+		args=(--mode "${mode%-fuzz}" --fuzz)
+		tests=$root/build/fuzz ;;
 	esac
 	log=$(mktemp)
 	tests/testbed/run-guest.sh "${args[@]}" --kernel "$kernel" \
-		--tests "$root/build/tests" "${timeout[@]}" 2>&1 | tee "$log"
+		--tests "$tests" "${timeout[@]}" 2>&1 | tee "$log"
 	summary=$(grep -E "^[^ ]+/$mode: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" \
 		  "$log" | tail -n 1)
 	rm -f "$log"
@@ -145,7 +153,7 @@ host_check docs tests/docs/docs-test.sh
 timings+=("host checks (dkms, docs): $(($(date +%s) - start)) s")
 
 tier stock "$stock" "/usr/src/linux-headers-$stock" ours reference noiommu \
-	ours-nointremap reference-nointremap
+	ours-nointremap reference-nointremap ours-fuzz reference-fuzz
 
 others=$(tests/testbed/kernels.sh --others | grep -vxF "$stock")
 if [ -z "$others" ]; then
@@ -155,7 +163,8 @@ if [ -z "$others" ]; then
 fi
 for kernel in $others; do
 	tier backports "$kernel" "/usr/src/linux-headers-$kernel" \
-		ours reference noiommu ours-nointremap reference-nointremap
+		ours reference noiommu ours-nointremap reference-nointremap \
+		ours-fuzz reference-fuzz
 done
 
 if [ $quick = 0 ]; then
@@ -163,7 +172,7 @@ if [ $quick = 0 ]; then
 	if debug_dir=$(scripts/debug-kernel.sh); then
 		timings+=("debug kernel (build or cache): $(($(date +%s) - start)) s")
 		debug_rel=$(tests/testbed/kernels.sh --release "$debug_dir")
-		tier debug "$debug_rel" "$debug_dir" ours noiommu
+		tier debug "$debug_rel" "$debug_dir" ours noiommu ours-fuzz
 	else
 		fail "the debug kernel did not build (scripts/debug-kernel.sh)"
 		summaries+=("debug: not run (the debug kernel did not build)")

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The long, on-demand run of the VFIO fuzzer: boots the testbed guest
-# once with vfio_fuzz_test as its only program and the given options.
+# once with vfio_fuzz_test as its only program and the given options
+# (run-guest.sh --fuzz, like the suite's short runs).
 #
 #   run-fuzz.sh [--seconds N] [--seed N] [--procs N] [--threads N]
 #               [--kernel debug|<release>] [--mode ours|reference]
@@ -63,5 +64,5 @@ echo "--seconds $seconds ${args[*]}" >"$work/tests/data/vfio_fuzz_test.args"
 # the fuzzer's own end: its run, reaping (up to 120 s) and the checks
 export TESTBED_TEST_TIMEOUT=$((seconds + 600))
 flock /tmp/vfio-guest.lock "$root/tests/testbed/run-guest.sh" \
-	--mode "$mode" --kernel "$kernel" --tests "$work/tests" \
+	--mode "$mode" --fuzz --kernel "$kernel" --tests "$work/tests" \
 	--out "$out" --timeout $((seconds + 1200))
