@@ -45,11 +45,7 @@
  *     out-of-range transfer) and an IOVA below edu's 28-bit DMA mask.
  *     The IOVA is otherwise random: mapped, unmapped, never mapped, read
  *     only; the vIOMMU confines the device, which is the point.  Only
- *     pci-testdev's BARs are ever mapped for DMA (peer to peer), and only
- *     with our modules: with the in-tree 6.1 ones the guest stalled for
- *     good (a task spinning on type1's mutex in vfio_iommu_type1_notify()
- *     from the container's release, after "x86/PAT: freeing invalid
- *     memtype" for pci-testdev's BAR);
+ *     pci-testdev's BARs are ever mapped for DMA (peer to peer);
  *   - edu never interrupts: its raise register (0x60), its DMA-done
  *     interrupt and its factorial (0x08, a random input keeps a host core
  *     busy for seconds) are left alone.  An edu INTx that no SET_IRQS set
@@ -743,11 +739,8 @@ static char *pick_vaddr(__u64 *size, bool *locked)
 	case 4:
 		/*
 		 * MMIO: only pci-testdev's BARs (a DMA may write them; into
-		 * edu's own BAR it could raise edu's interrupt), and not in
-		 * reference mode (see the top of the file)
+		 * edu's own BAR it could raise edu's interrupt)
 		 */
-		if (vfio_test_reference())
-			break;
 		pthread_rwlock_rdlock(&ps.maplock);
 		i = (int)rn(MAX_MAPS);
 		if (ps.maps[i].addr && ps.maps[i].writable &&
