@@ -218,11 +218,13 @@ int type1_pin_dma(struct type1_dma *dma)
 		if (look) {
 			/* Device memory: a BAR goes in one call, not by batch */
 			got = type1_follow_pfnmap(dma, addr, npages - done);
-			if (got) {
+			if (got < 0) {
 				ret = got;
-				if (got < 0)
-					goto out_unpin;
+				goto out_unpin;
+			}
+			if (got) {
 				done += got;
+				cond_resched();
 				continue;
 			}
 			look = false;
