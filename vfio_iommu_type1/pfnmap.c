@@ -58,13 +58,16 @@ static long type1_walk_pfnmap(struct type1_dma *dma,
  * @addr: the user address of the next IOVA of @dma
  * @n: frames still wanted from @addr on
  *
+ * Looks at the vma first, so that type1_pin_dma() can try this before GUP:
+ * an address outside any VM_PFNMAP vma is left to GUP (return 0) without
+ * reaching the fail_pin point, which counts one lookup of device memory.
  * A vfio device's vma is recorded to its end (or @n) at once; any other is
  * walked at most TYPE1_PFNMAP_WALK_MAX pages per call.
  *
- * Return: how many frames (1..@n) were recorded as MMIO runs, -EFAULT if
- * @addr is not in a VM_PFNMAP vma, that vma is read-only while @dma is
- * writable, or the memory cannot be accessed now; -ENOMEM; -ESRCH if the
- * owner's address space is gone.
+ * Return: how many frames (1..@n) were recorded as MMIO runs, 0 if @addr
+ * is not in a VM_PFNMAP vma (nothing recorded), -EFAULT if that vma is
+ * read-only while @dma is writable or the memory cannot be accessed now;
+ * -ENOMEM; -ESRCH if the owner's address space is gone.
  */
 long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
 			 unsigned long n)
@@ -74,15 +77,20 @@ long type1_follow_pfnmap(struct type1_dma *dma, unsigned long addr,
 	unsigned long pfn, run;
 	long ret;
 
-	if (type1_fail_pin())
-		return -ENOMEM;
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
 	mmap_read_lock(mm);
 
 	vma = vma_lookup(mm, addr);
-	if (!vma || !(vma->vm_flags & VM_PFNMAP) ||
-	    ((dma->prot & IOMMU_WRITE) && !(vma->vm_flags & VM_WRITE))) {
+	if (!vma || !(vma->vm_flags & VM_PFNMAP)) {
+		ret = 0;
+		goto out_unlock;
+	}
+	if (type1_fail_pin()) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	if ((dma->prot & IOMMU_WRITE) && !(vma->vm_flags & VM_WRITE)) {
 		ret = -EFAULT;
 		goto out_unlock;
 	}

@@ -152,10 +152,45 @@ static int type1_add_pages(struct type1_dma *dma, struct page **pages,
 	return 0;
 }
 
+/*
+ * Pin and record one batch of at most TYPE1_PIN_BATCH pages from @addr into
+ * @pages, then charge them.  Returns pages pinned or a negative errno
+ * (-EFAULT where GUP refuses the memory, e.g. a VM_PFNMAP vma).
+ */
+static long type1_pin_batch(struct type1_dma *dma, unsigned long addr,
+			    unsigned long n, unsigned int gup_flags,
+			    struct page **pages)
+{
+	long got;
+	int ret;
+
+	if (type1_fail_pin())
+		return -ENOMEM;
+	got = pin_user_pages_fast(addr, n, gup_flags, pages);
+	if (got <= 0)
+		return got ? got : -EFAULT;
+	ret = type1_add_pages(dma, pages, got);
+	if (ret)
+		return ret;
+	/* Recorded first: the caller's unwind releases them. */
+	ret = type1_account(dma->mm, got, true);
+	if (ret)
+		return ret;
+	dma->locked += got;
+	return got;
+}
+
 /**
  * type1_pin_dma() - pin and charge the user memory behind a mapping
  * @dma: a mapping with @vaddr, @size, @prot and @mm set and nothing pinned;
  *       @mm must be the caller's own address space
+ *
+ * The range may cross vmas of both kinds.  Where the last step ended at a
+ * vma boundary (at the start, and after device memory) the vma decides:
+ * type1_follow_pfnmap() records a VM_PFNMAP one without a GUP attempt that
+ * would fail on it (and with no page-pointer array: that is only
+ * allocated once GUP is needed); elsewhere GUP pins batch after batch
+ * until it refuses an address, which then must be device memory.
  *
  * On failure nothing stays pinned or charged.
  *
@@ -167,7 +202,8 @@ int type1_pin_dma(struct type1_dma *dma)
 	unsigned long npages = dma->size >> PAGE_SHIFT;
 	unsigned int gup_flags = FOLL_LONGTERM;
 	unsigned long done = 0, addr, n;
-	struct page **pages;
+	struct page **pages = NULL;
+	bool look = true;
 	long got;
 	int ret;
 
@@ -177,34 +213,43 @@ int type1_pin_dma(struct type1_dma *dma)
 	if (dma->prot & IOMMU_WRITE)
 		gup_flags |= FOLL_WRITE;
 
-	/* A small mapping needs no full page of pointers. */
-	pages = kmalloc_array(min_t(unsigned long, npages, TYPE1_PIN_BATCH),
-			      sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return -ENOMEM;
-
 	while (done < npages) {
 		addr = dma->vaddr + (done << PAGE_SHIFT);
-		n = min_t(unsigned long, npages - done, TYPE1_PIN_BATCH);
-		if (type1_fail_pin())
-			got = -ENOMEM;
-		else
-			got = pin_user_pages_fast(addr, n, gup_flags, pages);
-		if (got > 0) {
-			ret = type1_add_pages(dma, pages, got);
-			if (ret)
-				goto out_unpin;
-			/* Recorded first: the unwind below releases them. */
-			ret = type1_account(dma->mm, got, true);
-			if (ret)
-				goto out_unpin;
-			dma->locked += got;
-		} else if (got == -EFAULT) {
+		if (look) {
 			/* Device memory: a BAR goes in one call, not by batch */
 			got = type1_follow_pfnmap(dma, addr, npages - done);
+			if (got < 0) {
+				ret = got;
+				goto out_unpin;
+			}
+			if (got) {
+				done += got;
+				cond_resched();
+				continue;
+			}
+			look = false;
 		}
-		if (got <= 0) {
-			ret = got ? got : -EFAULT;
+		n = min_t(unsigned long, npages - done, TYPE1_PIN_BATCH);
+		/* A small mapping needs no full page of pointers. */
+		if (!pages) {
+			pages = kmalloc_array(min_t(unsigned long, npages,
+						    TYPE1_PIN_BATCH),
+					      sizeof(*pages), GFP_KERNEL);
+			if (!pages) {
+				ret = -ENOMEM;
+				goto out_unpin;
+			}
+		}
+		got = type1_pin_batch(dma, addr, n, gup_flags, pages);
+		if (got == -EFAULT) {
+			/* GUP stopped at a vma it refuses: look at that one */
+			look = true;
+			got = type1_follow_pfnmap(dma, addr, npages - done);
+			if (!got)
+				got = -EFAULT;
+		}
+		if (got < 0) {
+			ret = got;
 			goto out_unpin;
 		}
 		done += got;

@@ -2,10 +2,11 @@
 /*
  * vfio-pci: the virtual config space (read/write dispatch).
  *
- * vconfig is a pdev->cfg_size byte copy of the config space taken at
- * open; config_perm.c says, per byte, which bits come from it and which
- * from the hardware.  An access [pos, pos + count) must lie inside
- * [0, cfg_size) (else -EFAULT, as 6.1) and is split into naturally
+ * vconfig is pdev->cfg_size bytes holding the header and the capabilities
+ * as the hardware had them at open (only those are read: see
+ * vpci_config_init()); config_perm.c says, per byte, which bits come from
+ * it and which from the hardware.  An access [pos, pos + count) must lie
+ * inside [0, cfg_size) (else -EFAULT, as 6.1) and is split into naturally
  * aligned 4/2/1-byte pieces.  Side effects of a write (BAR sizing,
  * memory/IO enable tracking, DisINTx emulation, the MSI enable and
  * queue-size rules, and vpci_perm_write_hook(): FLR, MRRS, VPD) are
@@ -21,6 +22,7 @@
  * bits from the hardware), so sizing with all-ones reads back the size
  * mask.
  */
+#include <linux/bitmap.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -125,27 +127,33 @@ EXPORT_SYMBOL_IF_KUNIT(vpci_bars_init);
  * vpci_config_init() - build the virtual config space at open
  * @vp: a device being opened, enabled and with INTx set up
  *
+ * Reads from the hardware only what the virtualization uses, as 6.1
+ * does: the header here, the capabilities in vpci_perm_build() as it
+ * walks their chains (config_perm.c).  The other bytes of vconfig stay
+ * 0 and are never used: they have no virtual bit, so the user reads and
+ * writes them on the hardware.
+ *
  * Return: 0 or -ENOMEM / the error of a config read.
  */
 int vpci_config_init(struct vfio_pci_dev *vp)
 {
+	DECLARE_BITMAP(filled, PCI_CFG_SPACE_EXP_SIZE / 4);
 	struct pci_dev *pdev = vp->pdev;
-	int pos, ret;
+	int ret;
 
+	if (WARN_ON_ONCE(pdev->cfg_size > PCI_CFG_SPACE_EXP_SIZE))
+		return -EINVAL;
 	vp->vconfig = kzalloc(pdev->cfg_size, GFP_KERNEL);
 	if (!vp->vconfig)
 		return -ENOMEM;
 
-	for (pos = 0; pos < pdev->cfg_size; pos += 4) {
-		u32 val;
-
-		ret = pci_read_config_dword(pdev, pos, &val);
-		if (ret) {
-			ret = pcibios_err_to_errno(ret);
-			goto err_free_vconfig;
-		}
-		*(__le32 *)&vp->vconfig[pos] = cpu_to_le32(val);
-	}
+	bitmap_zero(filled, PCI_CFG_SPACE_EXP_SIZE / 4);
+	vp->perm.filled = filled;
+	vp->perm.fill_err = 0;
+	vpci_perm_fill(vp, 0, PCI_STD_HEADER_SIZEOF);
+	ret = vp->perm.fill_err;
+	if (ret)
+		goto err_free_vconfig;
 	vpci_bars_record(vp);
 	vpci_bars_init(vp);
 
@@ -169,9 +177,11 @@ int vpci_config_init(struct vfio_pci_dev *vp)
 	ret = vpci_perm_build(vp);
 	if (ret)
 		goto err_free_vconfig;
+	vp->perm.filled = NULL;
 	return 0;
 
 err_free_vconfig:
+	vp->perm.filled = NULL;
 	kfree(vp->vconfig);
 	vp->vconfig = NULL;
 	return ret;

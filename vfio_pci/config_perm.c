@@ -37,9 +37,19 @@
  *     severity and ECRC enables writable, power-budget data writable.
  * The extended chain is only looked at when a PCIe (or PCI-X 2.0)
  * capability is visible and the dword at 0x100 is not 0, as 6.1.
+ *
+ * At open, vconfig is filled from the hardware as the chains are walked
+ * (vpci_perm_fill()): the header, the first dwords of each capability in
+ * the chains (ID, next pointer and the registers its length depends on),
+ * and the whole of each visible one.  Every byte with a virtual bit lies
+ * in one of those, and no other byte of vconfig is ever used: the read
+ * and write paths take only virt bits from vconfig.  A dword is read at
+ * most once, so a malformed chain that comes back to a capability sees
+ * the virtual values already set, as with a complete copy.
  * Capability ranges are [pos, pos + len): open at the end, clipped to
  * the standard space (standard capabilities) or the config size.
  */
+#include <linux/bitops.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
@@ -93,6 +103,37 @@ static const u8 vpci_ecap_lens[] = {
 	[PCI_EXT_CAP_ID_TPH]	= VPCI_CAP_VAR,
 	[PCI_EXT_CAP_ID_LTR]	= PCI_EXT_CAP_LTR_SIZEOF,
 };
+
+/**
+ * vpci_perm_fill() - copy config dwords from the hardware into vconfig
+ * @vp: a device whose vconfig is being built (perm.filled set), or any
+ *      other (then nothing happens)
+ * @pos: first byte wanted
+ * @len: bytes wanted, clipped to the config size
+ *
+ * Reads each dword overlapping [@pos, @pos + @len) that has not been read
+ * yet.  A failed read leaves the dword 0 and is kept in perm.fill_err.
+ */
+void vpci_perm_fill(struct vfio_pci_dev *vp, int pos, int len)
+{
+	int end = min(pos + len, vp->pdev->cfg_size);
+	int dw, ret;
+	u32 val;
+
+	if (!vp->perm.filled || pos < 0)
+		return;
+	for (dw = pos / 4; dw * 4 < end; dw++) {
+		if (__test_and_set_bit(dw, vp->perm.filled))
+			continue;
+		ret = pci_read_config_dword(vp->pdev, dw * 4, &val);
+		if (ret) {
+			if (!vp->perm.fill_err)
+				vp->perm.fill_err = pcibios_err_to_errno(ret);
+			val = 0;
+		}
+		*(__le32 *)&vp->vconfig[dw * 4] = cpu_to_le32(val);
+	}
+}
 
 static u8 vpci_v8(struct vfio_pci_dev *vp, int pos)
 {
@@ -453,6 +494,8 @@ static bool vpci_perm_caps(struct vfio_pci_dev *vp)
 			break;
 		}
 		pos &= ~3;
+		/* ID, next pointer and what vpci_cap_len() looks at */
+		vpci_perm_fill(vp, pos, min(8, PCI_CFG_SPACE_SIZE - pos));
 		id = vpci_v8(vp, pos + PCI_CAP_LIST_ID);
 		next = vpci_v8(vp, pos + PCI_CAP_LIST_NEXT);
 		len = vpci_cap_len(vp, id, pos);
@@ -463,12 +506,15 @@ static bool vpci_perm_caps(struct vfio_pci_dev *vp)
 		}
 
 		len = min(len, PCI_CFG_SPACE_SIZE - pos);
+		vpci_perm_fill(vp, pos, len);
 		vpci_perm_cap(vp, id, pos, len);
 		if (vp->pdev->cfg_size > PCI_CFG_SPACE_SIZE &&
 		    (id == PCI_CAP_ID_EXP ||
 		     (id == PCI_CAP_ID_PCIX &&
-		      PCI_X_CMD_VERSION(vpci_v16(vp, pos + PCI_X_CMD)))))
+		      PCI_X_CMD_VERSION(vpci_v16(vp, pos + PCI_X_CMD))))) {
+			vpci_perm_fill(vp, PCI_CFG_SPACE_SIZE, 4);
 			ext = vpci_v32(vp, PCI_CFG_SPACE_SIZE) != 0;
+		}
 		prev = &vp->vconfig[pos + PCI_CAP_LIST_NEXT];
 		pos = next;
 		shown++;
@@ -546,11 +592,17 @@ static void vpci_perm_ext_caps(struct vfio_pci_dev *vp)
 
 	while (ttl-- > 0 && pos >= PCI_CFG_SPACE_SIZE &&
 	       pos + 4 <= vp->pdev->cfg_size) {
-		u32 header = vpci_v32(vp, pos);
-		u16 id = PCI_EXT_CAP_ID(header);
-		int next = PCI_EXT_CAP_NEXT(header);
-		int len = vpci_ecap_len(vp, id, pos);
+		u32 header;
+		u16 id;
+		int next, len;
 		bool anchor = false;
+
+		/* the header and what vpci_ecap_len() looks at */
+		vpci_perm_fill(vp, pos, 12);
+		header = vpci_v32(vp, pos);
+		id = PCI_EXT_CAP_ID(header);
+		next = PCI_EXT_CAP_NEXT(header);
+		len = vpci_ecap_len(vp, id, pos);
 
 		if (!len) {
 			if (prev) {
@@ -565,6 +617,7 @@ static void vpci_perm_ext_caps(struct vfio_pci_dev *vp)
 		}
 
 		len = min(len, vp->pdev->cfg_size - pos);
+		vpci_perm_fill(vp, pos, len);
 		vpci_perm_ecap(vp, anchor ? 0 : id, pos, len);
 		prev = (__le32 *)&vp->vconfig[pos];
 		if (anchor)
@@ -581,11 +634,14 @@ static void vpci_perm_ext_caps(struct vfio_pci_dev *vp)
 /**
  * vpci_perm_build() - build the permission tables of an open device
  * @vp: device whose vconfig holds a copy of the hardware config space
+ *      (or its header, see perm.filled)
  *
  * Also adjusts the virtual values of the capabilities it virtualizes
- * and rewrites the virtual capability chains to skip hidden ones.
+ * and rewrites the virtual capability chains to skip hidden ones.  With
+ * perm.filled set, vconfig holds only the header yet: the capabilities
+ * are read from the hardware as the chains are walked.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or the error of a config read.
  */
 int vpci_perm_build(struct vfio_pci_dev *vp)
 {
@@ -607,6 +663,10 @@ int vpci_perm_build(struct vfio_pci_dev *vp)
 	vpci_perm_header(vp);
 	if (vpci_perm_caps(vp))
 		vpci_perm_ext_caps(vp);
+	if (vp->perm.fill_err) {
+		vpci_perm_free(vp);
+		return vp->perm.fill_err;
+	}
 	return 0;
 
 err_free_virt:

@@ -118,6 +118,10 @@ struct vpci_irq_ctx {
  * @vpd_pos: offset of the visible VPD capability, 0 if none
  * @pm_pos: offset of the visible PM capability, 0 if none
  * @readrq: the DEVCTL MRRS field last given to the hardware
+ * @filled: only while vpci_config_init() builds vconfig: the dwords of
+ *          vconfig read from the hardware so far (NULL: all of vconfig
+ *          is to be used as it is, as in KUnit)
+ * @fill_err: the first config read error met while filling
  */
 struct vpci_cfg_perm {
 	u8 *virt;
@@ -127,6 +131,8 @@ struct vpci_cfg_perm {
 	int vpd_pos;
 	int pm_pos;
 	u16 readrq;
+	unsigned long *filled;
+	int fill_err;
 };
 
 /**
@@ -346,6 +352,7 @@ ssize_t vpci_config_rw(struct vfio_pci_dev *vp, char __user *buf,
 
 /* config_perm.c */
 int vpci_perm_build(struct vfio_pci_dev *vp);
+void vpci_perm_fill(struct vfio_pci_dev *vp, int pos, int len);
 void vpci_perm_free(struct vfio_pci_dev *vp);
 void vpci_perm_write_hook(struct vfio_pci_dev *vp, int pos, int size);
 
